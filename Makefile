@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test install
+.PHONY: test install bench serve
 
 install: $(STAMP)
 
@@ -16,3 +16,17 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The mock of both Jobs APIs on http://127.0.0.1:4010; options go in ARGS, e.g. make serve ARGS="--token secret".
+serve: $(STAMP)
+	$(BIN)/jobs-mock serve $(ARGS)
+
+# Side-by-side benchmark against Prism (bench/); never part of `make test`. BENCH_ARGS=--quick for a smoke run.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)

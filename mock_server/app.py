@@ -1,0 +1,128 @@
+"""Assemble the mock: Connexion's middleware (errors, Swagger UI) around our pipeline, with CORS outermost.
+
+Connexion's own routing, security and validation middlewares are left out on purpose (order-dependent
+routing, 401 without a token-info function, first-error-only validation in problem+json); its
+`ConnexionMiddleware` is the documented way to wrap a non-Connexion ASGI app, which the pipeline is.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import yaml
+from starlette.middleware.cors import CORSMiddleware
+
+with warnings.catch_warnings():
+    # Connexion 3.3 imports jsonschema's deprecated RefResolver and Starlette's httpx-based TestClient
+    # (../shared/notes/stack.md); neither is used here, so their warnings are noise for mock users.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from connexion.exceptions import InvalidSpecification
+    from connexion.middleware import ConnexionMiddleware
+    from connexion.middleware.exceptions import ExceptionMiddleware
+    from connexion.middleware.server_error import ServerErrorMiddleware
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+    from connexion.options import SwaggerUIOptions
+
+from mock_server.auth import BearerAuth
+from mock_server.dynamic import DataGenerator
+from mock_server.pipeline import Limits, MockPipeline, index_body, not_found
+from mock_server.responder import Responder, StaticResponder
+from mock_server.spec import Api, load_api
+
+DEFAULT_APIS = ("flatfile", "sift")
+# What a missing, unreadable or invalid spec raises while the app is built.
+SPEC_ERRORS = (OSError, ValueError, yaml.YAMLError, InvalidSpecification)
+
+
+@dataclass(frozen=True)
+class Settings:
+    apis: tuple[str, ...] = DEFAULT_APIS
+    token: str | None = None
+    cors_origins: tuple[str, ...] = ("*",)
+    seed: int = 0
+    limits: Limits = field(default_factory=Limits)
+
+
+ResponderFactory = Callable[[list[Api], StaticResponder], Responder]
+
+
+def _static_only(_apis: list[Api], static: StaticResponder) -> Responder:
+    return static
+
+
+def docs_paths(api: Api) -> tuple[str, str]:
+    """Swagger UI and spec URLs: under the base path, or under `/<name>` for a spec without one."""
+    prefix = api.base_path or f"/{api.name}"
+    return f"{prefix}/ui/", f"{prefix}/openapi.json"
+
+
+@dataclass(frozen=True)
+class MockApp:
+    asgi: ConnexionMiddleware
+    apis: list[Api]
+
+    def spec_files(self) -> list[Path]:
+        return [api.source for api in self.apis]
+
+
+def build_app(settings: Settings = Settings(), responder_factory: ResponderFactory = _static_only) -> MockApp:
+    apis = [load_api(source) for source in settings.apis]
+    docs = {api.name: docs_paths(api) for api in apis}
+    static = StaticResponder(DataGenerator(settings.seed))
+    exposed = sorted(
+        {
+            "Allow",
+            "WWW-Authenticate",
+            *(
+                name.decode()
+                for api in apis
+                for op in api.operations
+                for r in op.responses.values()
+                for name, _ in r.headers
+            ),
+        }
+    )
+    middleware = ConnexionMiddleware(
+        not_found(apis),
+        middlewares=[
+            partial(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=exposed,
+                max_age=600,
+            ),
+            ServerErrorMiddleware,
+            partial(
+                MockPipeline,
+                apis=apis,
+                auth=BearerAuth(settings.token),
+                responder=responder_factory(apis, static),
+                index=index_body(apis, docs),
+                docs_prefixes=tuple(
+                    prefix for ui, spec in docs.values() for prefix in (ui.rstrip("/"), spec.rsplit(".", 1)[0] + ".")
+                ),
+                limits=settings.limits,
+            ),
+            # Only what the pipeline passes on (docs, unknown paths) goes through these two.
+            ExceptionMiddleware,
+            SwaggerUIMiddleware,
+        ],
+    )
+    for api in apis:
+        ui_path, spec_path = docs[api.name]
+        prefix = api.base_path
+        middleware.add_api(
+            api.document,
+            base_path=prefix,
+            swagger_ui_options=SwaggerUIOptions(
+                swagger_ui_path=ui_path[len(prefix) :].rstrip("/"), spec_path=spec_path[len(prefix) :]
+            ),
+        )
+    return MockApp(middleware, apis)

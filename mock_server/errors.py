@@ -1,0 +1,71 @@
+"""Error bodies in each API's own documented shape, chosen by the spec's top-level `x-error-format`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing wrong with a request: the field it concerns (None when it is the request as a whole)."""
+
+    field: str | None
+    message: str
+
+
+class ErrorFormat(Protocol):
+    def body(self, status: int, violations: list[Violation]) -> bytes: ...
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class FlatfileErrors:
+    """`{"errors": [{"key": "<field>", "message": "..."}]}`: one entry per violation."""
+
+    def body(self, status: int, violations: list[Violation]) -> bytes:
+        errors = [
+            {"key": violation.field, "message": violation.message}
+            if violation.field
+            else {"message": violation.message}
+            for violation in violations
+        ]
+        return _dumps({"errors": errors})
+
+
+# gRPC codes as gRPC-gateway maps them from HTTP statuses (google.golang.org/grpc/codes).
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 409: 6, 413: 8, 415: 3, 429: 8, 500: 13, 501: 12, 503: 14}
+_UNKNOWN = 2
+
+
+class GoogleRpcStatusErrors:
+    """`google.rpc.Status`: the first message as `message`, every field violation in a `BadRequest` detail."""
+
+    def body(self, status: int, violations: list[Violation]) -> bytes:
+        message = "; ".join(violation.message for violation in violations)
+        field_violations = [
+            {"field": violation.field, "description": violation.message} for violation in violations if violation.field
+        ]
+        details = (
+            [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": field_violations}]
+            if field_violations
+            else []
+        )
+        return _dumps({"code": _GRPC_CODES.get(status, _UNKNOWN), "message": message, "details": details})
+
+
+ERROR_FORMATS: dict[str, ErrorFormat] = {
+    "flatfile": FlatfileErrors(),
+    "google-rpc-status": GoogleRpcStatusErrors(),
+}
+
+
+def error_format(name: str) -> ErrorFormat:
+    try:
+        return ERROR_FORMATS[name]
+    except KeyError:
+        known = ", ".join(sorted(ERROR_FORMATS))
+        raise ValueError(f"x-error-format {name!r} is not supported: use one of {known}") from None

@@ -1,0 +1,237 @@
+"""The mock's request path, as one ASGI middleware: route → auth → controls + validation → respond.
+
+Requests under the docs prefixes go on to the next app (Swagger UI, then `not_found`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.auth import CHALLENGE, BearerAuth
+from mock_server.errors import Violation
+from mock_server.negotiation import parse_controls
+from mock_server.render import dumps
+from mock_server.responder import Call, Reply, Responder, error_reply
+from mock_server.router import Match, PathItem, Router
+from mock_server.spec import Api, Operation
+from mock_server.validation import RawRequest, validate
+
+Headers = dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 1_048_576
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientGone(Exception):
+    pass
+
+
+def _headers(scope: Scope) -> Headers:
+    headers: Headers = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+    return headers
+
+
+def _raw_path(scope: Scope) -> str:
+    raw = scope.get("raw_path")
+    if raw:
+        return raw.decode("latin-1").partition("?")[0]
+    return quote(scope["path"], safe="/:@!$&'()*+,;=-._~")
+
+
+def _query(scope: Scope) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    raw = scope.get("query_string", b"")
+    if raw:
+        for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+            query.setdefault(name, []).append(value)
+    return query
+
+
+async def _read_body(receive: Receive, headers: Headers, limit: int) -> bytes:
+    length = headers.get("content-length")
+    if length and length[-1].isdigit() and int(length[-1]) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": reply.status,
+            "headers": [*reply.headers, (b"content-length", str(len(reply.body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+def api_for_path(apis: list[Api], path: str) -> Api:
+    """The API whose URL namespace holds `path` (longest first), for errors outside any operation."""
+    owners = [api for api in apis if path == api.namespace or path.startswith(api.namespace.rstrip("/") + "/")]
+    return max(owners, key=lambda api: len(api.namespace), default=apis[0])
+
+
+class MockPipeline:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        apis: list[Api],
+        auth: BearerAuth,
+        responder: Responder,
+        index: bytes,
+        docs_prefixes: tuple[str, ...],
+        limits: Limits = Limits(),
+    ) -> None:
+        self.app = app
+        self.docs_prefixes = docs_prefixes
+        self.apis = apis
+        self.router = Router(apis)
+        self.auth = auth
+        self.responder = responder
+        self.index = index
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        match = self.router.match(_raw_path(scope))
+        if match is None:
+            await self._unrouted(scope, receive, send)
+            return
+        operation = match.item.methods.get(scope["method"])
+        if operation is None:
+            await send_reply(send, _no_such_method(match.item, scope["method"]))
+            return
+        reply = await self._answer(operation, match, scope, receive)
+        if reply is not None:
+            await send_reply(send, reply)
+
+    async def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if path == "/" and scope["method"] == "GET":
+            await send_reply(send, Reply(200, self.index, [(b"content-type", b"application/json")]))
+        elif path.startswith(self.docs_prefixes):
+            await self.app(scope, receive, send)
+        else:
+            await send_reply(send, not_found_reply(self.apis, path))
+
+    async def _answer(self, operation: Operation, match: Match, scope: Scope, receive: Receive) -> Reply | None:
+        """Auth, then controls and validation together, then the responder; None when the client left."""
+        api = match.item.api
+        headers = _headers(scope)
+        if operation.secured:
+            problem = self.auth.check(headers.get("authorization", ()))
+            if problem is not None:
+                return error_reply(api, 401, [problem], [CHALLENGE])
+        query = _query(scope)
+        controls = parse_controls(headers.get("prefer", ()), query)
+        body = b""
+        if operation.body is not None:
+            try:
+                body = await _read_body(receive, headers, self.limits.max_body_bytes)
+            except BodyTooLarge:
+                message = f"the request body is larger than {self.limits.max_body_bytes} bytes"
+                return error_reply(api, 413, [Violation("body", message)])
+            except ClientGone:
+                return None
+        content_type = headers.get("content-type")
+        request = RawRequest(match.path_params, query, headers, content_type[-1] if content_type else None, body)
+        valid = validate(operation, request)
+        if isinstance(controls, list) or isinstance(valid, list):
+            problems = [*(controls if isinstance(controls, list) else ()), *(valid if isinstance(valid, list) else ())]
+            return error_reply(api, 400, problems)
+        request_key = f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
+        call = Call(api, operation, match.path_params, valid.parameters, valid.body, controls, request_key)
+        reply = await self.responder.respond(call)
+        if controls.delay_ms:
+            await asyncio.sleep(controls.delay_ms / 1000)
+        return reply
+
+
+def _no_such_method(item: PathItem, method: str) -> Reply:
+    """OPTIONS: 204 with `Allow`; any other method the spec does not declare: 405 with the same `Allow`."""
+    allow = (b"allow", item.allow.encode())
+    if method == "OPTIONS":
+        return Reply(204, b"", [allow])
+    message = f"{method} is not allowed on {item.template}; allowed: {item.allow}"
+    return error_reply(item.api, 405, [Violation(None, message)], [allow])
+
+
+def not_found_reply(apis: list[Api], path: str) -> Reply:
+    """A 404 in the error shape of the API whose namespace holds the path."""
+    message = f"no operation at {path}; GET / lists what this mock serves"
+    return error_reply(api_for_path(apis, path), 404, [Violation(None, message)])
+
+
+def not_found(apis: list[Api]) -> Callable[[Scope, Receive, Send], object]:
+    """The last app (after Swagger UI): a 404 for what no one serves; lifespan events are acknowledged."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                kind = message["type"].rsplit(".", 1)[-1]
+                await send({"type": f"lifespan.{kind}.complete"})
+                if kind == "shutdown":
+                    return
+        if scope["type"] == "http":
+            await send_reply(send, not_found_reply(apis, scope["path"]))
+
+    return app
+
+
+def index_body(apis: list[Api], docs: dict[str, tuple[str, str]]) -> bytes:
+    """`GET /`: each API with its docs URLs and every operation with its statuses and example names."""
+    return dumps(
+        {
+            "apis": [
+                {
+                    "name": api.name,
+                    "title": api.title,
+                    "version": api.version,
+                    "basePath": api.base_path,
+                    "swaggerUi": docs[api.name][0],
+                    "openapi": docs[api.name][1],
+                    "operations": [
+                        {
+                            "operationId": operation.operation_id,
+                            "method": operation.method,
+                            "path": operation.url_path,
+                            "responses": {
+                                str(status): list(response.examples) for status, response in operation.responses.items()
+                            },
+                        }
+                        for operation in api.operations
+                    ],
+                }
+                for api in apis
+            ]
+        }
+    )

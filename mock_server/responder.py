@@ -1,0 +1,78 @@
+"""The step that turns a valid request into a response: an interface, and the static (spec examples) one.
+
+A stateful engine implements `Responder` too; it can hand forced choices (`controls.forces_response`)
+back to `StaticResponder`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mock_server.dynamic import DataGenerator, GenerationError
+from mock_server.errors import Violation
+from mock_server.negotiation import Choice, Controls, choose
+from mock_server.render import dumps, echo_into
+from mock_server.spec import JSON_MEDIA_TYPE, Api, Operation, Response
+
+_JSON = (b"content-type", JSON_MEDIA_TYPE.encode())
+
+
+@dataclass(frozen=True)
+class Call:
+    api: Api
+    operation: Operation
+    path_params: dict[str, str]
+    parameters: dict[str, Any]  # validated and typed, by spec name
+    body: Any
+    controls: Controls
+    request_key: str  # method, path and query as sent: what makes generated data deterministic
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+class Responder(Protocol):
+    async def respond(self, call: Call) -> Reply: ...
+
+
+def error_reply(
+    api: Api, status: int, violations: list[Violation], headers: list[tuple[bytes, bytes]] | None = None
+) -> Reply:
+    """An error the mock itself raises, in the API's error shape."""
+    return Reply(status, api.errors.body(status, violations), [_JSON, *(headers or ())])
+
+
+def body_reply(response: Response, body: bytes) -> Reply:
+    headers = [*response.headers]
+    if response.media_type is not None:
+        headers.append((b"content-type", response.media_type.encode()))
+    return Reply(response.status, body if response.media_type is not None else b"", headers)
+
+
+class StaticResponder:
+    """Documented examples, or data generated from the schema, as the client's controls ask."""
+
+    def __init__(self, generator: DataGenerator) -> None:
+        self.generator = generator
+
+    async def respond(self, call: Call) -> Reply:
+        choice = choose(call.operation, call.controls)
+        if isinstance(choice, list):
+            return error_reply(call.api, 400, choice)
+        return self.render(call, choice)
+
+    def render(self, call: Call, choice: Choice) -> Reply:
+        if choice.example is not None:
+            return body_reply(choice.response, choice.example.template.render(call.path_params))
+        try:
+            value = self.generator.generate(choice.response, call.request_key)
+        except GenerationError as error:
+            return error_reply(call.api, 400, [Violation("Prefer", f"{error}; ask for a documented example instead")])
+        if 200 <= choice.response.status < 300:
+            value = echo_into(value, call.operation.echo, call.path_params)
+        return body_reply(choice.response, dumps(value))

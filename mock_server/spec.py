@@ -1,0 +1,358 @@
+"""Load a spec once and build immutable per-operation models: compiled validators, serialized examples."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema_rs
+import yaml
+from jobs_openapi import BUNDLED, spec_path
+from schemathesis.specs.openapi.converter import to_json_schema
+
+from mock_server.errors import ErrorFormat, error_format
+from mock_server.render import BodyTemplate, EchoTarget, parse_pointer
+
+logger = logging.getLogger(__name__)
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+JSON_MEDIA_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str  # path | query | header
+    required: bool
+    json_type: str | None  # what a string from the wire is coerced to before validation
+    item_type: str | None
+    explode: bool
+    validator: jsonschema_rs.Validator
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    required: bool
+    media_types: tuple[str, ...]
+    validator: jsonschema_rs.Validator | None  # for the JSON media type
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    value: Any
+    template: BodyTemplate
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    media_type: str | None
+    examples: dict[str, Example]  # in spec order: the first is the default
+    schema: dict[str, Any] | None  # JSON Schema (components embedded), for generated data
+    validator: jsonschema_rs.Validator | None
+    headers: tuple[tuple[bytes, bytes], ...]  # documented headers with their example values
+
+
+@dataclass(frozen=True)
+class Operation:
+    api: str
+    operation_id: str
+    method: str  # upper case
+    path: str  # as written in the spec
+    url_path: str  # base path + path
+    parameters: tuple[Parameter, ...]
+    body: RequestBody | None
+    secured: bool
+    responses: dict[int, Response]
+    default_status: int
+    echo: tuple[EchoTarget, ...]
+
+    def documented_statuses(self) -> str:
+        return ", ".join(str(status) for status in self.responses)
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    title: str
+    version: str
+    base_path: str
+    source: Path
+    document: dict[str, Any]
+    errors: ErrorFormat
+    operations: tuple[Operation, ...]
+    path_items: dict[str, dict[str, Operation]]  # URL path template -> method -> operation
+
+    @cached_property
+    def namespace(self) -> str:
+        """The URL prefix this API owns: its base path, or the literal segments all its paths share."""
+        if self.base_path:
+            return self.base_path
+        split = [path.split("/") for path in self.path_items]
+        shared: list[str] = []
+        for segments in zip(*split, strict=False):  # up to the shortest path
+            if len(set(segments)) != 1 or "{" in segments[0]:
+                break
+            shared.append(segments[0])
+        return "/".join(shared)
+
+
+def load_api(source: str) -> Api:
+    """`source` is a bundled API name (flatfile, sift) or the path of an OpenAPI 3.0 spec file."""
+    path = spec_path(source)
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    name = source if source in BUNDLED else path.stem
+    return _Builder(name, path, document).build()
+
+
+def _json_type(schema: Any) -> str | None:
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return kind
+    for branch in schema.get("anyOf", ()) + schema.get("oneOf", ()) + schema.get("allOf", ()):
+        found = _json_type(branch)
+        if found and found != "null":
+            return found
+    return None
+
+
+class _Builder:
+    def __init__(self, name: str, source: Path, document: dict[str, Any]) -> None:
+        self.name = name
+        self.source = source
+        self.document = document
+        schemas = document.get("components", {}).get("schemas", {})
+        self.components = {
+            flavour: {
+                key: to_json_schema(value, "nullable", is_response_schema=flavour) for key, value in schemas.items()
+            }
+            for flavour in (False, True)
+        }
+
+    def build(self) -> Api:
+        doc = self.document
+        version = str(doc.get("openapi", ""))
+        if not version.startswith("3.0."):
+            raise ValueError(
+                f"{self.source}: OpenAPI {version or '?'} is not supported; write the spec as OpenAPI 3.0.x"
+            )
+        if "x-error-format" not in doc:
+            raise ValueError(f"{self.source}: the spec must name its error shape in a top-level `x-error-format`")
+        servers = doc.get("servers") or [{"url": "/"}]
+        base_path = urlsplit(servers[0]["url"]).path.rstrip("/")
+        operations: list[Operation] = []
+        path_items: dict[str, dict[str, Operation]] = {}
+        for path, item in doc.get("paths", {}).items():
+            item = self.deref(item)
+            url_path = base_path + path
+            for method in HTTP_METHODS:
+                if method in item:
+                    operation = self.operation(path, url_path, method, item)
+                    operations.append(operation)
+                    path_items.setdefault(url_path, {})[operation.method] = operation
+        info = doc.get("info", {})
+        return Api(
+            name=self.name,
+            title=str(info.get("title", self.name)),
+            version=str(info.get("version", "")),
+            base_path=base_path,
+            source=self.source,
+            document=doc,
+            errors=error_format(doc["x-error-format"]),
+            operations=tuple(operations),
+            path_items=path_items,
+        )
+
+    def deref(self, node: Any) -> Any:
+        """Follow local `$ref`s (`#/...`) until a node that is not a reference."""
+        seen: set[str] = set()
+        while isinstance(node, dict) and "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith("#/") or ref in seen:
+                raise ValueError(f"{self.source}: cannot resolve $ref {ref!r} (only local, non-circular references)")
+            seen.add(ref)
+            node = self.document
+            for token in ref[2:].split("/"):
+                node = node[token.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    def json_schema(self, schema: Any, *, response: bool) -> dict[str, Any]:
+        converted = to_json_schema(schema, "nullable", is_response_schema=response)
+        return {**converted, "components": {"schemas": self.components[response]}}
+
+    @staticmethod
+    def compile(schema: dict[str, Any]) -> jsonschema_rs.Validator:
+        return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
+
+    def operation(self, path: str, url_path: str, method: str, item: dict[str, Any]) -> Operation:
+        spec = item[method]
+        label = f"{method.upper()} {path}"
+        operation_id = spec.get("operationId") or f"{method}{path}"
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for raw in (*item.get("parameters", ()), *spec.get("parameters", ())):
+            parameter = self.deref(raw)
+            merged[(parameter["name"], parameter["in"])] = parameter
+        parameters = tuple(self.parameter(parameter) for parameter in merged.values() if parameter["in"] != "cookie")
+        responses = self.responses(label, spec.get("responses", {}))
+        successes = [status for status in responses if 200 <= status < 300]
+        if not successes:
+            raise ValueError(f"{self.source}: {label} documents no 2xx response for the mock to answer with")
+        echo = tuple(
+            self.echo_target(label, pointer, parameter, responses[successes[0]])
+            for pointer, parameter in spec.get("x-mock-echo", {}).items()
+        )
+        if echo:
+            responses = {
+                status: self.responses_with_echo(response, echo) if 200 <= status < 300 else response
+                for status, response in responses.items()
+            }
+        return Operation(
+            api=self.name,
+            operation_id=operation_id,
+            method=method.upper(),
+            path=path,
+            url_path=url_path,
+            parameters=parameters,
+            body=self.request_body(spec.get("requestBody")),
+            secured=self.secured(label, spec),
+            responses=responses,
+            default_status=min(successes),
+            echo=echo,
+        )
+
+    def parameter(self, parameter: dict[str, Any]) -> Parameter:
+        schema = self.json_schema(parameter.get("schema", {}), response=False)
+        resolved = self.deref(parameter.get("schema", {}))
+        json_type = _json_type(resolved)
+        item_type = _json_type(self.deref(resolved.get("items", {}))) if json_type == "array" else None
+        location = parameter["in"]
+        return Parameter(
+            name=parameter["name"],
+            location=location,
+            required=bool(parameter.get("required", location == "path")),
+            json_type=json_type,
+            item_type=item_type,
+            # OpenAPI: style defaults to form (query) or simple (path, header); only form explodes by default.
+            explode=bool(
+                parameter.get("explode", parameter.get("style", "form" if location == "query" else "simple") == "form")
+            ),
+            validator=self.compile(schema),
+        )
+
+    def request_body(self, raw: Any) -> RequestBody | None:
+        if raw is None:
+            return None
+        body = self.deref(raw)
+        content = body.get("content", {})
+        json_media = content.get(JSON_MEDIA_TYPE)
+        validator = None
+        if json_media is not None and "schema" in json_media:
+            validator = self.compile(self.json_schema(json_media["schema"], response=False))
+        return RequestBody(required=bool(body.get("required")), media_types=tuple(content), validator=validator)
+
+    def secured(self, label: str, spec: dict[str, Any]) -> bool:
+        requirements = spec.get("security", self.document.get("security", []))
+        if not requirements or any(not requirement for requirement in requirements):
+            return False
+        schemes = self.document.get("components", {}).get("securitySchemes", {})
+        for requirement in requirements:
+            for scheme_name in requirement:
+                scheme = self.deref(schemes.get(scheme_name, {}))
+                if scheme.get("type") != "http" or str(scheme.get("scheme", "")).lower() != "bearer":
+                    raise ValueError(
+                        f"{self.source}: {label} uses security scheme {scheme_name!r}; "
+                        "the mock supports HTTP bearer only"
+                    )
+        return True
+
+    def responses(self, label: str, raw: dict[str, Any]) -> dict[int, Response]:
+        responses: dict[int, Response] = {}
+        for key, value in raw.items():
+            if not str(key).isdigit():
+                continue  # `default` and `4XX` ranges cannot be chosen by code
+            status = int(key)
+            responses[status] = self.response(label, status, self.deref(value))
+        return dict(sorted(responses.items()))
+
+    def response(self, label: str, status: int, spec: dict[str, Any]) -> Response:
+        content = spec.get("content", {})
+        media_type = JSON_MEDIA_TYPE if JSON_MEDIA_TYPE in content else next(iter(content), None)
+        media = content.get(media_type, {}) if media_type else {}
+        schema = self.json_schema(media["schema"], response=True) if "schema" in media else None
+        validator = self.compile(schema) if schema is not None else None
+        named = {name: self.deref(example) for name, example in media.get("examples", {}).items()}
+        if not named and "example" in media:
+            named = {"example": {"value": media["example"]}}
+        examples: dict[str, Example] = {}
+        for name, example in named.items():
+            if "value" not in example:
+                continue  # externalValue: not served
+            value = example["value"]
+            if validator is not None and not validator.is_valid(value):
+                logger.warning("%s: example %r of response %s does not match its schema", label, name, status)
+            examples[name] = Example(name, value, BodyTemplate(value, ()))
+        headers = tuple(
+            (header_name.lower().encode(), str(value).encode())
+            for header_name, header in spec.get("headers", {}).items()
+            if (value := self.header_example(self.deref(header))) is not None
+        )
+        return Response(status, media_type, examples, schema, validator, headers)
+
+    def header_example(self, header: dict[str, Any]) -> Any:
+        if "example" in header:
+            return header["example"]
+        schema = self.deref(header.get("schema", {}))
+        for keyword in ("example", "default"):
+            if keyword in schema:
+                return schema[keyword]
+        enum = schema.get("enum")
+        return enum[0] if enum else None
+
+    def echo_target(self, label: str, pointer: str, parameter: str, response: Response) -> EchoTarget:
+        tokens = parse_pointer(pointer)
+        if response.schema is None:
+            raise ValueError(f"{self.source}: {label} has x-mock-echo but its 2xx response has no schema")
+        target = self.subschema(response.schema, tokens)
+        if target is None:
+            raise ValueError(
+                f"{self.source}: {label}: x-mock-echo pointer {pointer!r} is not in the 2xx response schema"
+            )
+        return EchoTarget(tokens, parameter, self.compile({**target, "components": response.schema["components"]}))
+
+    def subschema(self, schema: dict[str, Any], tokens: tuple[str, ...]) -> dict[str, Any] | None:
+        """The schema that describes the value at `tokens` inside a value of `schema`."""
+        if not tokens:
+            return schema
+        if "$ref" in schema:
+            prefix, _, name = schema["$ref"].rpartition("/")
+            component = self.components[True].get(name) if prefix == "#/components/schemas" else None
+            return self.subschema(component, tokens) if component is not None else None
+        head, rest = tokens[0], tokens[1:]
+        properties = schema.get("properties", {})
+        if head in properties:
+            return self.subschema(properties[head], rest)
+        if head.isdigit() and isinstance(schema.get("items"), dict):
+            return self.subschema(schema["items"], rest)
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for branch in schema.get(keyword, ()):
+                found = self.subschema(branch, tokens)
+                if found is not None:
+                    return found
+        return None
+
+    @staticmethod
+    def responses_with_echo(response: Response, echo: tuple[EchoTarget, ...]) -> Response:
+        examples = {
+            name: Example(name, example.value, BodyTemplate(example.value, echo))
+            for name, example in response.examples.items()
+        }
+        return Response(
+            response.status, response.media_type, examples, response.schema, response.validator, response.headers
+        )

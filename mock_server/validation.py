@@ -1,0 +1,151 @@
+"""Request validation against compiled JSON Schema validators, collecting every violation with its field."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+
+from mock_server.errors import Violation
+from mock_server.spec import JSON_MEDIA_TYPE, Operation, Parameter
+
+MAX_VIOLATIONS = 50
+
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_BOOLEANS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    """What validation needs from the wire; headers and query are multi-valued, header names lower case."""
+
+    path_params: Mapping[str, str]
+    query: Mapping[str, Sequence[str]]
+    headers: Mapping[str, Sequence[str]]
+    content_type: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class ValidRequest:
+    parameters: dict[str, Any]  # coerced, by spec name
+    body: Any  # parsed JSON, or None
+
+
+def _coerce(text: str, json_type: str | None) -> Any:
+    """A wire string as the schema's type when it spells one; otherwise unchanged, for the validator to reject."""
+    if json_type == "integer" and _INTEGER.fullmatch(text):
+        return int(text)
+    if json_type == "number" and _NUMBER.fullmatch(text):
+        return float(text) if any(mark in text for mark in ".eE") else int(text)
+    if json_type == "boolean" and text in _BOOLEANS:
+        return _BOOLEANS[text]
+    return text
+
+
+def _field(error: jsonschema_rs.ValidationError) -> str:
+    path = [str(token) for token in error.instance_path]
+    if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+        path.append(str(error.kind.property))
+    return ".".join(path) if path else "body"
+
+
+def _parameter_violations(validator: jsonschema_rs.Validator, value: Any, name: str, label: str) -> list[Violation]:
+    if validator.is_valid(value):
+        return []
+    return [Violation(name, f"{label}: {error.message}") for error in validator.iter_errors(value)]
+
+
+def _body_violations(validator: jsonschema_rs.Validator, value: Any) -> list[Violation]:
+    """Each violation is named by its place in the body (`fieldMapping.0.sourceField`), `body` for the whole."""
+    if validator.is_valid(value):
+        return []
+    return [Violation(_field(error), f"body: {error.message}") for error in validator.iter_errors(value)]
+
+
+def _parameter_value(parameter: Parameter, values: Sequence[str]) -> tuple[Any, list[Violation]]:
+    label = f"{parameter.location} parameter {parameter.name!r}"
+    if parameter.json_type == "array":
+        items = list(values) if parameter.explode else [item for value in values for item in value.split(",")]
+        return [_coerce(item, parameter.item_type) for item in items], []
+    if len(values) > 1:
+        return None, [Violation(parameter.name, f"{label} must be given once, not {len(values)} times")]
+    return _coerce(values[0], parameter.json_type), []
+
+
+def _parameters(operation: Operation, request: RawRequest) -> tuple[dict[str, Any], list[Violation]]:
+    parameters: dict[str, Any] = {}
+    violations: list[Violation] = []
+    for parameter in operation.parameters:
+        if parameter.location == "path":
+            values: Sequence[str] = (
+                (request.path_params[parameter.name],) if parameter.name in request.path_params else ()
+            )
+        elif parameter.location == "query":
+            values = request.query.get(parameter.name, ())
+        else:
+            values = request.headers.get(parameter.name.lower(), ())
+        if not values:
+            if parameter.required:
+                violations.append(
+                    Violation(parameter.name, f"{parameter.location} parameter {parameter.name!r} is required")
+                )
+            continue
+        value, problems = _parameter_value(parameter, values)
+        if problems:
+            violations.extend(problems)
+            continue
+        label = f"{parameter.location} parameter {parameter.name!r}"
+        violations.extend(_parameter_violations(parameter.validator, value, parameter.name, label))
+        parameters[parameter.name] = value
+    return parameters, violations
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _body(operation: Operation, request: RawRequest) -> tuple[Any, list[Violation]]:
+    spec = operation.body
+    if spec is None:
+        return None, []
+    if not request.body:
+        return None, [Violation("body", "a request body is required")] if spec.required else []
+    media_type, _, options = (request.content_type or "").partition(";")
+    media_type = media_type.strip().lower()
+    accepted = ", ".join(spec.media_types)
+    if media_type not in spec.media_types:
+        sent = f"content type {media_type!r}" if media_type else "a body without Content-Type"
+        return None, [Violation("body", f"{sent} is not accepted: send {accepted}")]
+    if media_type != JSON_MEDIA_TYPE or spec.validator is None:
+        return request.body, []
+    charset = re.search(r"charset\s*=\s*\"?([^\";\s]+)", options, re.IGNORECASE)
+    if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
+        return None, [Violation("body", f"charset {charset.group(1)!r} is not accepted: send UTF-8 JSON")]
+    try:
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, [Violation("body", f"the body is not valid UTF-8 (byte {error.start})")]
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:
+        return None, [Violation("body", f"the body is not valid JSON: {error}")]
+    return value, _body_violations(spec.validator, value)
+
+
+def validate(operation: Operation, request: RawRequest) -> ValidRequest | list[Violation]:
+    """The request as typed values, or every violation found (path, query, headers and body together)."""
+    parameters, violations = _parameters(operation, request)
+    body, body_violations = _body(operation, request)
+    violations.extend(body_violations)
+    if violations:
+        if len(violations) > MAX_VIOLATIONS:
+            extra = len(violations) - MAX_VIOLATIONS
+            violations = [*violations[:MAX_VIOLATIONS], Violation(None, f"... and {extra} more violations")]
+        return violations
+    return ValidRequest(parameters, body)

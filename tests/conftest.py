@@ -1,0 +1,191 @@
+"""Shared fixtures: free ports, an in-process ASGI client, a uvicorn server in a thread, spec conformance."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+import uvicorn
+from jobs_openapi import spec_path
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+SERVER_START_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class AsgiClient:
+    """A synchronous httpx client that calls an ASGI app in-process (no sockets, no lifespan)."""
+
+    def __init__(self, app: Any, base_url: str = "http://mock.test") -> None:
+        self._loop = asyncio.new_event_loop()
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._client.aclose())
+        self._loop.close()
+
+
+class ThreadedServer:
+    """uvicorn serving `app` on 127.0.0.1 and a free port, in a daemon thread, until `stop()`."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> ThreadedServer:
+        self._thread.start()
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"uvicorn did not start on {self.url}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(SERVER_START_TIMEOUT)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Any], ThreadedServer]]:
+    """`serve(app)` starts a ThreadedServer; every server started is stopped when the test ends."""
+    servers: list[ThreadedServer] = []
+
+    def start(app: Any) -> ThreadedServer:
+        servers.append(ThreadedServer(app).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+_CONFORMANCE_CHECKS = [
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture(scope="session")
+def assert_conforms() -> Callable[[str, str, str, httpx.Response], None]:
+    """`assert_conforms(api, method, path_template, response)`: the status, content type, headers and body of
+    `response` are as the spec (`flatfile`, `sift` or a path) documents them; path_template as the spec writes it."""
+    schemas: dict[str, Any] = {}
+
+    def check(api: str, method: str, path: str, response: httpx.Response) -> None:
+        if api not in schemas:
+            schemas[api] = schemathesis.openapi.from_path(spec_path(api))
+        # Path parameter values only place the request URL; any value of the right shape does.
+        names = re.findall(r"\{([^}]+)\}", path)
+        case = schemas[api][path][method].Case(path_parameters={name: "x" for name in names})
+        case.validate_response(response, checks=_CONFORMANCE_CHECKS)
+
+    return check
+
+
+class MockProcess:
+    """`python -m mock_server serve ARGS --port <free>` in a subprocess, ready once `GET /` answers."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            sys.executable,
+            "-m",
+            "mock_server",
+            "serve",
+            *args,
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+        ]
+        self.output = cwd / f"jobs-mock-{self.port}.log"
+        with self.output.open("wb") as log:
+            self.process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if httpx.get(self.url + "/", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"jobs-mock did not start on {self.url}:\n{self.output.read_text()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(SERVER_START_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def mock_process(tmp_path: Path) -> Iterator[Callable[[list[str]], MockProcess]]:
+    """`mock_process(args)` runs `jobs-mock serve` for the test; every process it starts is stopped after."""
+    processes: list[MockProcess] = []
+
+    def start(args: list[str]) -> MockProcess:
+        processes.append(MockProcess(args, tmp_path))
+        return processes[-1]
+
+    yield start
+    for process in processes:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def mock_app() -> Any:
+    """The mock serving both bundled APIs with default settings (any non-empty bearer token)."""
+    from mock_server.app import build_app
+
+    return build_app()
+
+
+@pytest.fixture
+def mock(mock_app: Any) -> Iterator[AsgiClient]:
+    client = AsgiClient(mock_app.asgi)
+    yield client
+    client.close()
