@@ -1,0 +1,167 @@
+"""StateEngine: the entry point the mock's pipeline calls in stateful mode."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import invalid
+from .flatfile import flatfile_rules
+from .rules import DEFAULT_SESSION, ApiRules, Context, StateRequest, StateResponse
+from .sift import sift_rules
+from .spec_data import SpecData
+from .store import JOURNAL_SIZE, JobStore, JournalEntry, StoredJob, Transaction
+
+MAX_SESSION_LENGTH = 128
+SESSION_HEADER = "X-Mock-Session"
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StateEngine:
+    def __init__(self, store: JobStore, apis: Iterable[ApiRules], clock: Clock = utc_now) -> None:
+        self.store = store
+        self.clock = clock
+        self._apis = {rules.name: rules for rules in apis}
+
+    @classmethod
+    def open(
+        cls,
+        state_file: str | Path | None = None,
+        *,
+        documents: Mapping[str, Mapping[str, Any]] | None = None,
+        clock: Clock = utc_now,
+        journal_size: int = JOURNAL_SIZE,
+    ) -> StateEngine:
+        """State in memory, or in `state_file`, for the APIs of `documents` (name -> spec) that have rules.
+
+        Without `documents`, the bundled Flatfile and Sift specs are read.
+        """
+        rules = bundled_rules() if documents is None else rules_for(documents)
+        return cls(JobStore(state_file, journal_size), rules, clock)
+
+    @property
+    def apis(self) -> tuple[str, ...]:
+        return tuple(self._apis)
+
+    def handles(self, api: str, operation_id: str) -> bool:
+        return api in self._apis and operation_id in self._apis[api].operations
+
+    def handle(self, api: str, operation_id: str, request: StateRequest) -> StateResponse:
+        """Run one operation against the request's session; raises StateError for a 4xx answer."""
+        rules = self._apis[api]
+        handler = rules.operations[operation_id]
+        session = session_name(request.session)
+        with self.store.transaction() as tx:
+            self._seed(tx, rules, session)
+            return handler(Context(rules, tx, session, request, self.clock()))
+
+    def advance(self, seconds: float) -> int:
+        """Let `seconds` pass for every session's jobs; the number of jobs that changed."""
+        if seconds < 0:
+            raise ValueError("time only moves forward: seconds must be at least 0")
+        now = self.clock()
+        with self.store.transaction() as tx:
+            return sum(_advance(tx, rules, seconds, now) for rules in self._apis.values())
+
+    def reset(self, session: str | None = None) -> None:
+        """Forget every session (None) or one: it starts again from the seed jobs at its next request."""
+        with self.store.transaction() as tx:
+            tx.reset(None if session is None else session_name(session))
+
+    def sessions(self) -> list[str]:
+        with self.store.transaction() as tx:
+            return tx.sessions()
+
+    def record(self, session: str | None, method: str, path: str, status: int) -> None:
+        time = self.clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        entry = JournalEntry(method, path, status, time)
+        with self.store.transaction() as tx:
+            tx.record(session_name(session), entry)
+
+    def journal(self, session: str | None = None) -> list[dict[str, Any]]:
+        with self.store.transaction() as tx:
+            return [entry.as_dict() for entry in tx.journal(session_name(session))]
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _seed(self, tx: Transaction, rules: ApiRules, session: str) -> None:
+        if tx.is_seeded(session, rules.name):
+            return
+        id_field = rules.lifecycle.id_field
+        for job in rules.seeds:
+            if not tx.contains(session, rules.name, job[id_field]):
+                stored = StoredJob(id=job[id_field], job=copy.deepcopy(dict(job)))
+                tx.insert(session, rules.name, stored, rules.lifecycle.status(job))
+        tx.mark_seeded(session, rules.name)
+
+
+RULE_BUILDERS: Mapping[str, Callable[[SpecData], ApiRules]] = {"flatfile": flatfile_rules, "sift": sift_rules}
+
+
+def bundled_rules() -> tuple[ApiRules, ...]:
+    """The rules of the bundled APIs, read from their specs."""
+    return tuple(build(SpecData.load(name)) for name, build in RULE_BUILDERS.items())
+
+
+def rules_for(documents: Mapping[str, Mapping[str, Any]]) -> tuple[ApiRules, ...]:
+    """The rules of each named spec document whose API has stateful rules (the others stay static)."""
+    return tuple(
+        RULE_BUILDERS[name](SpecData(document)) for name, document in documents.items() if name in RULE_BUILDERS
+    )
+
+
+def session_name(name: str | None) -> str:
+    """The session a request belongs to: its X-Mock-Session header, or the default session."""
+    if name is None or name == "":
+        return DEFAULT_SESSION
+    if len(name) > MAX_SESSION_LENGTH or not name.isprintable():
+        raise invalid(f"{SESSION_HEADER} must be at most {MAX_SESSION_LENGTH} printable characters", SESSION_HEADER)
+    return name
+
+
+def _advance(tx: Transaction, rules: ApiRules, seconds: float, now: datetime) -> int:
+    plan = rules.auto_advance
+    changed = 0
+    running = tx.jobs_in_status(rules.name, [plan.running]) if seconds > 0 else []
+    for session, stored in running:
+        context = Context(rules, tx, session, StateRequest(session=session), now)
+        progress = _whole(min(100.0, _progress(plan.progress_field, stored) + plan.percent_per_second * seconds))
+        _set_progress(plan.progress_field, stored, progress)
+        if progress >= 100:
+            context.transition(plan.finish, stored)
+        else:
+            stored.job = rules.lifecycle.touch(stored.job, now)
+            context.save(stored)
+        changed += 1
+    for session, stored in tx.jobs_in_status(rules.name, plan.steps):
+        context = Context(rules, tx, session, StateRequest(session=session), now)
+        context.transition(plan.steps[rules.lifecycle.status(stored.job) or ""], stored)
+        if plan.progress_field is None:
+            stored.hidden["progress"] = 0
+            context.save(stored)
+        changed += 1
+    return changed
+
+
+def _progress(field: str | None, stored: StoredJob) -> float:
+    value = stored.job.get(field) if field else stored.hidden.get("progress")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _set_progress(field: str | None, stored: StoredJob, progress: float) -> None:
+    if field:
+        stored.job[field] = progress
+    else:
+        stored.hidden["progress"] = progress
+
+
+def _whole(value: float) -> float:
+    return int(value) if value == int(value) else round(value, 2)

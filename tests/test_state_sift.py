@@ -1,0 +1,206 @@
+"""Stateful Sift: seeded jobs, token paging, orderBy, CEL filters, cancel and retry, against the spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from test_state_support import Client, job_ids, spec
+
+from mock_server.state import ErrorKind, StateEngine, StateRequest
+from mock_server.state.store import StoredJob
+
+RUNNING = "c7e4a1f0-6d2b-4e9c-8a5f-1b3d9e7c2a60"
+FINISHED = "9b2d7e14-3c6f-4a8b-b1d2-7f0e5a9c6b38"
+FAILED = "5f1c3a9e-8a4b-4d1e-9a7c-2e6b1d0f3c41"
+
+pytest_plugins = ("test_state_support",)
+
+
+def ids(page: dict[str, Any]) -> list[str]:
+    return job_ids(page["jobs"], "jobId")
+
+
+def all_pages(client: Client, **query: Any) -> Iterator[dict[str, object]]:
+    token = None
+    while True:
+        page = client.call("listJobs", **query, **({"pageToken": token} if token else {}))
+        yield page
+        token = page.get("nextPageToken")
+        if not token:
+            return
+
+
+def test_first_list_is_the_first_documented_example(sift: Client) -> None:
+    documented = spec("sift").example("listJobs")
+    assert sift.call("listJobs")["jobs"] == documented["jobs"]
+    assert "nextPageToken" not in sift.call("listJobs")
+
+
+def test_token_paging_walks_every_job_once(sift: Client) -> None:
+    pages = list(all_pages(sift, pageSize=1))
+    assert [ids(page) for page in pages] == [[RUNNING], [FINISHED], [FAILED]]
+    assert "nextPageToken" not in pages[-1]
+
+
+def test_page_size_default_and_maximum(engine: StateEngine) -> None:
+    engine.handle("sift", "listJobs", StateRequest(session="many"))  # seeds the session
+    with engine.store.transaction() as tx:
+        for number in range(1200):
+            job = {
+                "jobId": f"job-{number:04}",
+                "createdDate": "2025-01-01T00:00:00Z",
+                "jobStatus": "JOB_STATUS_FINISHED",
+            }
+            tx.insert("many", "sift", StoredJob(id=job["jobId"], job=job), job["jobStatus"])
+
+    def page_length(**query: Any) -> int:
+        body = engine.handle("sift", "listJobs", StateRequest(session="many", query=query)).body
+        assert "nextPageToken" in body
+        return len(body["jobs"])
+
+    assert page_length() == page_length(pageSize=0) == 50
+    assert page_length(pageSize="5000") == page_length(pageSize=1000) == 1000
+
+
+@pytest.mark.parametrize("token", ["not base64 at all!", "e30", "eyJvZmZzZXQiOi0xLCJwYXJhbXMiOiIifQ", "AAAA"])
+def test_a_token_this_server_did_not_issue_is_refused(sift: Client, token: str) -> None:
+    error = sift.refused("listJobs", pageToken=token)
+    assert (error.status, error.kind, error.field) == (400, ErrorKind.INVALID_ARGUMENT, "pageToken")
+
+
+def test_a_token_is_bound_to_the_other_parameters(sift: Client) -> None:
+    token = sift.call("listJobs", pageSize=1, orderBy="created_date")["nextPageToken"]
+    assert ids(sift.call("listJobs", pageSize=1, orderBy="created_date", pageToken=token)) == [FINISHED]
+    assert ids(sift.call("listJobs", pageSize=5, orderBy="created_date", pageToken=token)) == [FINISHED, RUNNING]
+    error = sift.refused("listJobs", pageSize=1, orderBy="job_status", pageToken=token)
+    assert error.field == "pageToken" and "must match" in error.message
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        ("created_date desc", [RUNNING, FINISHED, FAILED]),
+        ("created_date", [FAILED, FINISHED, RUNNING]),
+        ("job_status", [FAILED, FINISHED, RUNNING]),
+        ("completed_date desc", [FINISHED, FAILED, RUNNING]),
+        ("started_date desc", [RUNNING, FINISHED, FAILED]),
+    ],
+)
+def test_order_by(sift: Client, order: str, expected: list[str]) -> None:
+    assert ids(sift.call("listJobs", orderBy=order)) == expected
+
+
+def test_order_by_later_fields_break_ties(sift: Client) -> None:
+    sift.call("retryJob", FAILED)  # no completed_date now, like the running job
+    assert ids(sift.call("listJobs", orderBy="completed_date, created_date desc")) == [RUNNING, FAILED, FINISHED]
+    assert ids(sift.call("listJobs", orderBy="completed_date,created_date")) == [FAILED, RUNNING, FINISHED]
+
+
+@pytest.mark.parametrize(
+    ("order", "named"),
+    [("name", 'unsupported field "name"'), ("created_date up", "FIELD desc"), ("created_date,", "FIELD desc")],
+)
+def test_bad_order_by_is_refused(sift: Client, order: str, named: str) -> None:
+    error = sift.refused("listJobs", orderBy=order)
+    assert (error.status, error.field) == (400, "orderBy") and named in error.message
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('job_status == "JOB_STATUS_FAILED"', [FAILED]),
+        (
+            'job_status != "JOB_STATUS_FAILED" && created_by_user_id == "d8b3f1e7-5a2c-4e9d-b0f6-3c7a9e1d4b82"',
+            [FINISHED],
+        ),
+        ('created_date > timestamp("2025-03-14T09:00:00Z")', [RUNNING, FINISHED]),
+        ('completed_date == timestamp("1970-01-01T00:00:00Z")', [RUNNING]),
+        ('job_id.startsWith("5f1c") || job_id.startsWith("c7e4")', [RUNNING, FAILED]),
+        ('job_status in ["JOB_STATUS_RUNNING", "JOB_STATUS_FINISHED"]', [RUNNING, FINISHED]),
+        ('modified_by_user_id.matches("^a41c")', [RUNNING]),
+        ("started_date < modified_date", [FINISHED, FAILED]),
+        ("true", [RUNNING, FINISHED, FAILED]),
+    ],
+)
+def test_cel_filter(sift: Client, expression: str, expected: list[str]) -> None:
+    assert ids(sift.call("listJobs", filter=expression)) == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ('job_status == == "JOB_STATUS_FAILED"', "syntax error at line 1, column"),
+        ("job_status ==", "syntax error"),
+        ("job_status", "must evaluate to a bool"),
+        ("job_type == 1", "undeclared reference to 'job_type'"),
+        ("created_date > 3", "no matching overload"),
+    ],
+)
+def test_a_bad_filter_is_refused_naming_the_problem(sift: Client, expression: str, reason: str) -> None:
+    error = sift.refused("listJobs", filter=expression)
+    assert (error.status, error.kind, error.field) == (400, ErrorKind.INVALID_ARGUMENT, "filter")
+    assert error.message.startswith("invalid filter: ") and reason in error.message
+
+
+def test_a_non_bool_filter_is_refused_even_with_no_job_to_match(engine: StateEngine, sift: Client) -> None:
+    error = sift.refused("listJobs", filter="job_id", organizationId="no-such-org")
+    assert "must evaluate to a bool" in error.message
+
+
+def test_filter_and_paging_combine(sift: Client) -> None:
+    query = {"filter": 'job_status != "JOB_STATUS_RUNNING"', "pageSize": 1}
+    assert [ids(page) for page in all_pages(sift, **query)] == [[FINISHED], [FAILED]]
+
+
+def test_organization_narrows_the_list(sift: Client) -> None:
+    assert len(sift.call("listJobs", organizationId="3e8f5a2c-9d1b-4c7e-a6f0-8b2d4e1c9a57")["jobs"]) == 3
+    assert sift.call("listJobs", organizationId="another-org") == {"jobs": []}
+
+
+def test_cancel_a_running_job_requests_cancellation(sift: Client) -> None:
+    assert sift.call("cancelJob", RUNNING) == {}
+    job = next(job for job in sift.call("listJobs")["jobs"] if job["jobId"] == RUNNING)
+    assert job["jobStatus"] == "JOB_STATUS_CANCEL_REQUESTED" and job["modifiedDate"].startswith("2026-01-02T03:04:05")
+    assert sift.call("cancelJob", RUNNING) == {}  # asking again changes nothing
+
+
+@pytest.mark.parametrize("job_id", [FINISHED, FAILED])
+def test_a_finished_job_cannot_be_cancelled(sift: Client, job_id: str) -> None:
+    before = sift.call("listJobs")
+    error = sift.refused("cancelJob", job_id)
+    assert (error.status, error.kind, error.field) == (400, ErrorKind.FAILED_PRECONDITION, None)
+    assert error.message.startswith(f"job {job_id} cannot be cancelled in status JOB_STATUS_")
+    assert sift.call("listJobs") == before
+
+
+def test_retry_a_failed_job_makes_it_created_again(sift: Client) -> None:
+    job = sift.call("retryJob", FAILED)["job"]
+    assert job["jobId"] == FAILED and job["jobStatus"] == "JOB_STATUS_CREATED"
+    assert "completedDate" not in job and "startedDate" not in job
+    assert job["jobStatusDetails"] == {"dataImport": {"pointsTotal": "4000000"}}
+    assert job["modifiedDate"] > job["createdDate"]
+    assert sift.call("cancelJob", FAILED) == {}  # a job that has not started is cancelled at once
+    cancelled = next(job for job in sift.call("listJobs")["jobs"] if job["jobId"] == FAILED)
+    assert cancelled["jobStatus"] == "JOB_STATUS_CANCELLED" and "completedDate" in cancelled
+
+
+@pytest.mark.parametrize(("job_id", "status"), [(RUNNING, "JOB_STATUS_RUNNING"), (FINISHED, "JOB_STATUS_FINISHED")])
+def test_retry_of_a_job_that_did_not_fail_is_refused(sift: Client, job_id: str, status: str) -> None:
+    error = sift.refused("retryJob", job_id)
+    assert (error.status, error.kind) == (400, ErrorKind.FAILED_PRECONDITION)
+    assert error.message == f"job {job_id} cannot be retried in status {status}"
+
+
+@pytest.mark.parametrize("operation", ["cancelJob", "retryJob"])
+def test_an_unknown_job_is_not_found(sift: Client, operation: str) -> None:
+    error = sift.refused(operation, "0d9e8f7a-6b5c-4d3e-a2f1-0e9d8c7b6a54")
+    assert (error.status, error.kind, error.field) == (404, ErrorKind.NOT_FOUND, None)
+    assert error.message == "job 0d9e8f7a-6b5c-4d3e-a2f1-0e9d8c7b6a54 not found"
+
+
+def test_both_apis_share_a_session_but_not_their_jobs(engine: StateEngine) -> None:
+    request = StateRequest(session="s1", path={"jobId": FAILED})
+    engine.handle("sift", "retryJob", request)
+    assert engine.handle("flatfile", "listJobs", StateRequest(session="s1")).body["pagination"]["totalCount"] == 1

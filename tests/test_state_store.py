@@ -1,0 +1,255 @@
+"""The store under stateful mode: state files, refusal of files that are not ours, sessions, journal, threads."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_state_support import Client, FakeClock, new_job, open_engine
+
+from mock_server.state import StateEngine, StateError, StateFileError, StateRequest
+from mock_server.state.database import APPLICATION_ID
+
+SIFT_FAILED = "5f1c3a9e-8a4b-4d1e-9a7c-2e6b1d0f3c41"
+
+pytest_plugins = ("test_state_support",)
+
+
+def _write_through_engine(engine: StateEngine) -> dict[str, Any]:
+    flatfile = Client(engine, "flatfile")
+    job = new_job(flatfile, environmentId="us_env_keep")
+    flatfile.call("executeJob", job["id"])
+    flatfile.call(
+        "replaceJobPlan",
+        job["id"],
+        body={
+            "fileId": "f",
+            "jobId": job["id"],
+            "fieldMapping": [],
+            "unmappedSourceFields": [],
+            "unmappedDestinationFields": [],
+            "programId": "p",
+        },
+    )
+    Client(engine, "sift", session="other").call("retryJob", SIFT_FAILED)
+    engine.record("other", "POST", "/api/v1/jobs/x:retry", 200)
+    return job
+
+
+def _snapshot(engine: StateEngine) -> tuple[object, ...]:
+    flatfile, sift = Client(engine, "flatfile"), Client(engine, "sift", session="other")
+    ids = [job["id"] for job in flatfile.call("listJobs")["data"]]
+    plans = [flatfile.call("getJobPlan", job_id) for job_id in ids]
+    return flatfile.call("listJobs"), plans, sift.call("listJobs"), engine.journal("other"), engine.sessions()
+
+
+def test_a_state_file_survives_a_restart_with_nothing_lost(tmp_path: Path, clock: FakeClock) -> None:
+    path = tmp_path / "state.sqlite"
+    first = open_engine(clock, path)
+    job = _write_through_engine(first)
+    before = _snapshot(first)
+    first.close()
+    second = open_engine(clock, path)
+    try:
+        assert _snapshot(second) == before
+        assert Client(second, "flatfile").call("getJob", job["id"])["data"]["status"] == "ready"
+        assert second.sessions() == ["default", "other"]
+    finally:
+        second.close()
+
+
+def test_the_default_store_lives_in_memory_only(clock: FakeClock) -> None:
+    first = open_engine(clock)
+    new_job(Client(first, "flatfile"))
+    first.close()
+    second = open_engine(clock)
+    assert Client(second, "flatfile").call("listJobs")["pagination"]["totalCount"] == 1
+    second.close()
+
+
+def test_open_uses_the_bundled_specs_and_the_state_file(tmp_path: Path) -> None:
+    engine = StateEngine.open(tmp_path / "state.sqlite")
+    try:
+        assert engine.apis == ("flatfile", "sift")
+        assert engine.handle("sift", "listJobs", StateRequest()).body["jobs"]
+    finally:
+        engine.close()
+    assert (tmp_path / "state.sqlite").stat().st_size > 0
+
+
+def test_a_failed_operation_leaves_no_partial_write(flatfile: Client) -> None:
+    parent = new_job(flatfile)
+    flatfile.refused("splitJob", parent["id"], body={"parts": 101})  # the transition happened before the refusal
+    assert flatfile.call("getJob", parent["id"])["data"] == parent
+    assert flatfile.call("listJobs")["pagination"]["totalCount"] == 2
+
+
+def _foreign_database(path: Path) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE notes (text TEXT)")
+    connection.execute("INSERT INTO notes VALUES ('mine')")
+    connection.commit()
+    connection.close()
+
+
+def _foreign_application(path: Path) -> None:
+    _foreign_database(path)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA application_id = 42")
+    connection.close()
+
+
+def _other_version(path: Path) -> None:
+    open_engine(FakeClock(), path).close()
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA user_version = 99")
+    connection.close()
+
+
+def _corrupt(path: Path) -> None:
+    open_engine(FakeClock(), path).close()
+    data = bytearray(path.read_bytes())
+    data[100:] = bytes(len(data) - 100)  # keep the header (our application_id), wipe every page after it
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda path: path.write_text("just some notes, not a database\n" * 100), "not a jobs-mock state file"),
+        (_foreign_database, "belongs to another application"),
+        (_foreign_application, "application_id 0x2a"),
+        (_other_version, "schema version 99"),
+        (_corrupt, "refusing"),
+    ],
+    ids=["text-file", "foreign-sqlite", "foreign-application-id", "other-schema-version", "corrupt"],
+)
+def test_a_file_that_is_not_ours_is_refused_and_left_byte_identical(tmp_path: Path, make: object, reason: str) -> None:
+    path = tmp_path / "state.sqlite"
+    make(path)  # type: ignore[operator]
+    before = path.read_bytes()
+    with pytest.raises(StateFileError) as raised:
+        open_engine(FakeClock(), path)
+    assert str(path) in str(raised.value) and reason in str(raised.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite"]
+
+
+def test_a_file_in_use_by_another_server_is_refused(tmp_path: Path, clock: FakeClock) -> None:
+    path = tmp_path / "state.sqlite"
+    first = open_engine(clock, path)
+    try:
+        with pytest.raises(StateFileError, match="in use by another process"):
+            open_engine(clock, path)
+    finally:
+        first.close()
+
+
+def test_a_state_file_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StateFileError, match="does not exist"):
+        open_engine(FakeClock(), tmp_path / "nowhere" / "state.sqlite")
+
+
+def test_an_empty_file_becomes_a_state_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    path.touch()
+    open_engine(FakeClock(), path).close()
+    assert sqlite3.connect(path).execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+def test_sessions_see_stores_of_their_own(engine: StateEngine) -> None:
+    alice, bob = Client(engine, "flatfile", "alice"), Client(engine, "flatfile", "bob")
+    job = new_job(alice)
+    assert alice.call("listJobs")["pagination"]["totalCount"] == 2
+    assert bob.call("listJobs")["pagination"]["totalCount"] == 1  # only the seed
+    assert bob.refused("getJob", job["id"]).status == 404
+    assert Client(engine, "flatfile").call("listJobs")["pagination"]["totalCount"] == 1
+
+
+def test_reset_one_session_or_all(engine: StateEngine) -> None:
+    alice, bob = Client(engine, "flatfile", "alice"), Client(engine, "flatfile", "bob")
+    new_job(alice)
+    new_job(bob)
+    alice.call("deleteJob", "us_jb_YOUR_ID")
+    engine.reset("alice")
+    assert [job["id"] for job in alice.call("listJobs")["data"]] == ["us_jb_YOUR_ID"]  # seeded again
+    assert bob.call("listJobs")["pagination"]["totalCount"] == 2
+    engine.reset()
+    assert bob.call("listJobs")["pagination"]["totalCount"] == 1
+
+
+@pytest.mark.parametrize("name", ["x" * 129, "tab\there"])
+def test_a_bad_session_name_is_refused(engine: StateEngine, name: str) -> None:
+    with pytest.raises(StateError) as raised:
+        engine.handle("flatfile", "listJobs", StateRequest(session=name))
+    assert (raised.value.status, raised.value.field) == (400, "X-Mock-Session")
+
+
+def test_the_journal_is_per_session_and_bounded(clock: FakeClock) -> None:
+    engine = open_engine(clock, journal_size=5)
+    try:
+        for number in range(8):
+            engine.record("alice", "GET", f"/v1/jobs/{number}", 200)
+        engine.record(None, "DELETE", "/v1/jobs/x", 404)
+        alice = engine.journal("alice")
+        assert [entry["path"] for entry in alice] == [f"/v1/jobs/{number}" for number in range(3, 8)]
+        assert alice[0] == {"method": "GET", "path": "/v1/jobs/3", "status": 200, "time": alice[0]["time"]}
+        assert alice[0]["time"].startswith("2026-01-02T03:04:05.") and alice[0]["time"] < alice[-1]["time"]
+        assert engine.journal() == [
+            {"method": "DELETE", "path": "/v1/jobs/x", "status": 404, "time": engine.journal()[0]["time"]}
+        ]
+        engine.reset("alice")
+        assert engine.journal("alice") == []
+    finally:
+        engine.close()
+
+
+def test_concurrent_creates_make_as_many_jobs(tmp_path: Path, clock: FakeClock) -> None:
+    engine = open_engine(clock, tmp_path / "state.sqlite")
+    flatfile = Client(engine, "flatfile")
+    try:
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            created = list(pool.map(lambda _: new_job(flatfile)["id"], range(50)))
+        assert len(set(created)) == 50
+        listed = flatfile.call("listJobs", pageSize=100)
+        assert listed["pagination"]["totalCount"] == 51
+        assert set(created) <= {job["id"] for job in listed["data"]}
+    finally:
+        engine.close()
+
+
+def _race(flatfile: Client, job_id: str, actions: tuple[str, ...]) -> list[str]:
+    """Start every action on the job at the same moment; each one's resulting status, or its refusal."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = []
+
+    def attempt(action: str) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(flatfile.call(action, job_id)["data"]["status"])
+        except StateError as error:
+            outcomes.append(f"refused: {error.message}")
+
+    threads = [threading.Thread(target=attempt, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    return outcomes
+
+
+def test_concurrent_transitions_on_one_job_end_in_one_valid_state(flatfile: Client) -> None:
+    for _ in range(10):
+        job = new_job(flatfile)
+        flatfile.call("executeJob", job["id"])
+        flatfile.call("ackJob", job["id"])
+        outcomes = _race(flatfile, job["id"], ("completeJob", "cancelJob", "failJob"))
+        final = flatfile.call("getJob", job["id"])["data"]
+        assert final["status"] in {"complete", "canceled", "failed"}
+        assert outcomes.count(final["status"]) == 1
+        refusals = [outcome for outcome in outcomes if outcome.startswith("refused")]
+        assert len(refusals) == 2 and all(f"its status is {final['status']}" in refusal for refusal in refusals)
