@@ -8,13 +8,16 @@ routing, 401 without a token-info function, first-error-only validation in probl
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 with warnings.catch_warnings():
     # Connexion 3.3 imports jsonschema's deprecated RefResolver and Starlette's httpx-based TestClient
@@ -24,6 +27,7 @@ with warnings.catch_warnings():
     from connexion.exceptions import InvalidSpecification
     from connexion.middleware import ConnexionMiddleware
     from connexion.middleware.exceptions import ExceptionMiddleware
+    from connexion.middleware.lifespan import LifespanMiddleware
     from connexion.middleware.server_error import ServerErrorMiddleware
     from connexion.middleware.swagger_ui import SwaggerUIMiddleware
     from connexion.options import SwaggerUIOptions
@@ -33,10 +37,12 @@ from mock_server.dynamic import DataGenerator
 from mock_server.pipeline import Limits, MockPipeline, index_body, not_found
 from mock_server.responder import Responder, StaticResponder
 from mock_server.spec import Api, load_api
+from mock_server.state import StateFileError
+from mock_server.state.mode import StatefulMode
 
 DEFAULT_APIS = ("flatfile", "sift")
-# What a missing, unreadable or invalid spec raises while the app is built.
-SPEC_ERRORS = (OSError, ValueError, yaml.YAMLError, InvalidSpecification)
+# What a missing, unreadable or invalid spec, or an unusable state file, raises while the app is built.
+BUILD_ERRORS = (OSError, ValueError, yaml.YAMLError, InvalidSpecification, StateFileError)
 
 
 @dataclass(frozen=True)
@@ -46,13 +52,45 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     seed: int = 0
     limits: Limits = field(default_factory=Limits)
+    mode: str = "static"
+    state_file: str | None = None  # stateful mode: the SQLite file that keeps the state (in memory without it)
+    auto_advance: float | None = None  # stateful mode: seconds between ticks of time
 
 
-ResponderFactory = Callable[[list[Api], StaticResponder], Responder]
+class Mode(Protocol):
+    """What a mode adds to the app: the responder, middlewares in front of the pipeline, a lifespan."""
+
+    def responder(self, static: StaticResponder) -> Responder: ...
+
+    def middlewares(self) -> list[Callable[[ASGIApp], ASGIApp]]: ...
+
+    def lifespan(self, app: object) -> AbstractAsyncContextManager[None]: ...
+
+    def close(self) -> None: ...
 
 
-def _static_only(_apis: list[Api], static: StaticResponder) -> Responder:
-    return static
+class StaticMode:
+    """The documented examples (or generated data): nothing to open, nothing to close."""
+
+    def responder(self, static: StaticResponder) -> Responder:
+        return static
+
+    def middlewares(self) -> list[Callable[[ASGIApp], ASGIApp]]:
+        return []
+
+    @asynccontextmanager
+    async def lifespan(self, _app: object) -> AsyncIterator[None]:
+        yield
+
+    def close(self) -> None:
+        pass
+
+
+ModeFactory = Callable[[list[Api], Settings], Mode]
+MODES: dict[str, ModeFactory] = {
+    "static": lambda _apis, _settings: StaticMode(),
+    "stateful": lambda apis, settings: StatefulMode.open(apis, settings.state_file, settings.auto_advance),
+}
 
 
 def docs_paths(api: Api) -> tuple[str, str]:
@@ -65,13 +103,20 @@ def docs_paths(api: Api) -> tuple[str, str]:
 class MockApp:
     asgi: ConnexionMiddleware
     apis: list[Api]
+    mode: Mode
 
     def spec_files(self) -> list[Path]:
         return [api.source for api in self.apis]
 
+    def close(self) -> None:
+        """What the ASGI lifespan's shutdown does, for a server that never ran one."""
+        self.mode.close()
 
-def build_app(settings: Settings = Settings(), responder_factory: ResponderFactory = _static_only) -> MockApp:
+
+def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None = None) -> MockApp:
+    """The app; `mode_factory` overrides the mode `settings.mode` names (tests pass an engine of their own)."""
     apis = [load_api(source) for source in settings.apis]
+    mode = (mode_factory or MODES[settings.mode])(apis, settings)
     docs = {api.name: docs_paths(api) for api in apis}
     static = StaticResponder(DataGenerator(settings.seed))
     exposed = sorted(
@@ -89,7 +134,9 @@ def build_app(settings: Settings = Settings(), responder_factory: ResponderFacto
     )
     middleware = ConnexionMiddleware(
         not_found(apis),
+        lifespan=mode.lifespan,
         middlewares=[
+            LifespanMiddleware,
             partial(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
@@ -99,11 +146,12 @@ def build_app(settings: Settings = Settings(), responder_factory: ResponderFacto
                 max_age=600,
             ),
             ServerErrorMiddleware,
+            *mode.middlewares(),
             partial(
                 MockPipeline,
                 apis=apis,
                 auth=BearerAuth(settings.token),
-                responder=responder_factory(apis, static),
+                responder=mode.responder(static),
                 index=index_body(apis, docs),
                 docs_prefixes=tuple(
                     prefix for ui, spec in docs.values() for prefix in (ui.rstrip("/"), spec.rsplit(".", 1)[0] + ".")
@@ -125,4 +173,4 @@ def build_app(settings: Settings = Settings(), responder_factory: ResponderFacto
                 swagger_ui_path=ui_path[len(prefix) :].rstrip("/"), spec_path=spec_path[len(prefix) :]
             ),
         )
-    return MockApp(middleware, apis)
+    return MockApp(middleware, apis, mode)

@@ -8,15 +8,33 @@ import json
 import logging
 import os
 import sys
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import uvicorn
 
-from mock_server.app import DEFAULT_APIS, SPEC_ERRORS, MockApp, Settings, build_app, docs_paths
+from mock_server.app import BUILD_ERRORS, DEFAULT_APIS, MODES, MockApp, Settings, build_app, docs_paths
 from mock_server.pipeline import Limits
+from mock_server.state.database import check_state_file
 
 SETTINGS_ENV = "JOBS_MOCK_SETTINGS"
+STATEFUL_WORKERS = "stateful mode keeps its jobs in one process: use --workers 1 (the default) with --mode stateful"
+
+
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` above 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,11 +56,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--seed", type=int, default=0, help="seed of generated data (Prefer: dynamic=true)")
     serve.add_argument("--max-body-bytes", type=int, default=Limits().max_body_bytes, help="larger bodies get 413")
+    serve.add_argument(
+        "--mode",
+        choices=sorted(MODES),
+        default="static",
+        help="static: documented examples; stateful: jobs that exist and move through their lifecycle",
+    )
+    serve.add_argument("--state-file", metavar="PATH", help="stateful mode: keep the jobs in this SQLite file")
+    serve.add_argument(
+        "--auto-advance",
+        type=_positive(float),
+        metavar="SECONDS",
+        help="stateful mode: every SECONDS, ready jobs start and running jobs progress until complete",
+    )
     serve.add_argument("--reload", action="store_true", help="restart when a spec file changes")
+    serve.add_argument(
+        "--workers", type=_positive(int), default=1, metavar="N", help="serve from N processes (static mode)"
+    )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug", "trace"]
     )
     return parser
+
+
+def _refuse_conflicts(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
+    if arguments.mode != "stateful":
+        for flag, value in (("--state-file", arguments.state_file), ("--auto-advance", arguments.auto_advance)):
+            if value is not None:
+                parser.error(f"{flag} needs --mode stateful")
+    elif arguments.workers > 1:
+        parser.error(STATEFUL_WORKERS)
+    if arguments.reload and arguments.workers > 1:
+        parser.error("--reload serves from one process: leave out --workers")
 
 
 def _settings(arguments: argparse.Namespace) -> Settings:
@@ -57,6 +102,9 @@ def _settings(arguments: argparse.Namespace) -> Settings:
         cors_origins=tuple(arguments.cors_origins or ("*",)),
         seed=arguments.seed,
         limits=Limits(max_body_bytes=arguments.max_body_bytes),
+        mode=arguments.mode,
+        state_file=str(Path(arguments.state_file).resolve()) if arguments.state_file else None,
+        auto_advance=arguments.auto_advance,
     )
 
 
@@ -77,43 +125,59 @@ def describe(app: MockApp, root: str) -> str:
 
 
 def app_from_environment() -> object:
-    """The ASGI app for uvicorn's reloading child process, built from the settings the parent passed on."""
+    """The ASGI app of a child process (`--reload`, `--workers`), built from the settings the parent passed on."""
     raw = json.loads(os.environ[SETTINGS_ENV])
     settings = Settings(
-        apis=tuple(raw["apis"]),
-        token=raw["token"],
-        cors_origins=tuple(raw["cors_origins"]),
-        seed=raw["seed"],
-        limits=Limits(**raw["limits"]),
+        **{
+            **raw,
+            "apis": tuple(raw["apis"]),
+            "cors_origins": tuple(raw["cors_origins"]),
+            "limits": Limits(**raw["limits"]),
+        }
     )
-    app = build_app(settings).asgi
+    try:
+        app = build_app(settings).asgi
+    except BUILD_ERRORS as error:
+        raise SystemExit(f"jobs-mock: {error}") from None
     gc.freeze()
     return app
 
 
 def main(argv: list[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    _refuse_conflicts(parser, arguments)
     logging.basicConfig(level=arguments.log_level.upper() if arguments.log_level != "trace" else "DEBUG")
     settings = _settings(arguments)
+    # With --reload or --workers, child processes serve: only they open the state, so this one builds the
+    # static app (for the listing and early errors) and merely looks at the state file.
+    in_children = arguments.reload or arguments.workers > 1
     try:
-        app = build_app(settings)
-    except SPEC_ERRORS as error:
+        app = build_app(replace(settings, mode="static") if in_children else settings)
+        if in_children and settings.state_file:
+            check_state_file(Path(settings.state_file))
+    except BUILD_ERRORS as error:
         print(f"jobs-mock: {error}", file=sys.stderr)
         return 2
     print(describe(app, f"http://{arguments.host}:{arguments.port}"), flush=True)
     gc.freeze()  # start-up objects (specs, validators) are permanent: keep full collections off them
     options = {"host": arguments.host, "port": arguments.port, "log_level": arguments.log_level}
-    if arguments.reload:
+    if in_children:
         os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
         files = app.spec_files()
-        uvicorn.run(
-            "mock_server.cli:app_from_environment",
-            factory=True,
-            reload=True,
-            reload_dirs=sorted({str(path.parent) for path in files}),
-            reload_includes=sorted({path.name for path in files}),
-            **options,
+        processes = (
+            {
+                "reload": True,
+                "reload_dirs": sorted({str(path.parent) for path in files}),
+                "reload_includes": sorted({path.name for path in files}),
+            }
+            if arguments.reload
+            else {"workers": arguments.workers}
         )
-    else:
+        uvicorn.run("mock_server.cli:app_from_environment", factory=True, **processes, **options)
+        return 0
+    try:
         uvicorn.run(app.asgi, **options)
+    finally:
+        app.close()  # the lifespan's shutdown has closed it already, unless uvicorn stopped before serving
     return 0

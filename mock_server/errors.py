@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import Enum
 from typing import Protocol
 
 
@@ -15,8 +16,16 @@ class Violation:
     message: str
 
 
+class ErrorKind(Enum):
+    """Why a request failed, when its HTTP status alone does not say (a 400 is invalid input or a refused action)."""
+
+    INVALID_ARGUMENT = "invalid_argument"
+    FAILED_PRECONDITION = "failed_precondition"
+    NOT_FOUND = "not_found"
+
+
 class ErrorFormat(Protocol):
-    def body(self, status: int, violations: list[Violation]) -> bytes: ...
+    def body(self, status: int, violations: list[Violation], kind: ErrorKind | None = None) -> bytes: ...
 
 
 def _dumps(value: object) -> bytes:
@@ -26,7 +35,7 @@ def _dumps(value: object) -> bytes:
 class FlatfileErrors:
     """`{"errors": [{"key": "<field>", "message": "..."}]}`: one entry per violation."""
 
-    def body(self, status: int, violations: list[Violation]) -> bytes:
+    def body(self, status: int, violations: list[Violation], kind: ErrorKind | None = None) -> bytes:
         errors = [
             {"key": violation.field, "message": violation.message}
             if violation.field
@@ -39,12 +48,14 @@ class FlatfileErrors:
 # gRPC codes as gRPC-gateway maps them from HTTP statuses (google.golang.org/grpc/codes).
 _GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 409: 6, 413: 8, 415: 3, 429: 8, 500: 13, 501: 12, 503: 14}
 _UNKNOWN = 2
+_KIND_CODES = {ErrorKind.INVALID_ARGUMENT: 3, ErrorKind.FAILED_PRECONDITION: 9, ErrorKind.NOT_FOUND: 5}
 
 
 class GoogleRpcStatusErrors:
-    """`google.rpc.Status`: the first message as `message`, every field violation in a `BadRequest` detail."""
+    """`google.rpc.Status`: the messages as `message`, every field violation in a `BadRequest` detail; the code is
+    the error kind's when one is given, else the one gRPC-gateway maps from the HTTP status."""
 
-    def body(self, status: int, violations: list[Violation]) -> bytes:
+    def body(self, status: int, violations: list[Violation], kind: ErrorKind | None = None) -> bytes:
         message = "; ".join(violation.message for violation in violations)
         field_violations = [
             {"field": violation.field, "description": violation.message} for violation in violations if violation.field
@@ -54,7 +65,7 @@ class GoogleRpcStatusErrors:
             if field_violations
             else []
         )
-        return _dumps({"code": _GRPC_CODES.get(status, _UNKNOWN), "message": message, "details": details})
+        return _dumps({"code": _KIND_CODES[kind] if kind else _GRPC_CODES.get(status, _UNKNOWN), "message": message, "details": details})
 
 
 ERROR_FORMATS: dict[str, ErrorFormat] = {

@@ -16,12 +16,13 @@ from mock_server.auth import CHALLENGE, BearerAuth
 from mock_server.errors import Violation
 from mock_server.negotiation import parse_controls
 from mock_server.render import dumps
-from mock_server.responder import Call, Reply, Responder, error_reply
+from mock_server.responder import SESSION_HEADER, Call, Reply, Responder, error_reply
 from mock_server.router import Match, PathItem, Router
 from mock_server.spec import Api, Operation
 from mock_server.validation import RawRequest, validate
 
 Headers = dict[str, list[str]]
+_SESSION = SESSION_HEADER.lower()
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,8 @@ class MockPipeline:
             problems = [*(controls if isinstance(controls, list) else ()), *(valid if isinstance(valid, list) else ())]
             return error_reply(api, 400, problems)
         request_key = f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
-        call = Call(api, operation, match.path_params, valid.parameters, valid.body, controls, request_key)
+        session = headers.get(_SESSION, [None])[-1]
+        call = Call(api, operation, match.path_params, valid.parameters, valid.body, controls, request_key, session)
         reply = await self.responder.respond(call)
         if controls.delay_ms:
             await asyncio.sleep(controls.delay_ms / 1000)
@@ -191,16 +193,9 @@ def not_found_reply(apis: list[Api], path: str) -> Reply:
 
 
 def not_found(apis: list[Api]) -> Callable[[Scope, Receive, Send], object]:
-    """The last app (after Swagger UI): a 404 for what no one serves; lifespan events are acknowledged."""
+    """The last app (after Swagger UI): a 404 for what no one serves (the lifespan is answered further out)."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                kind = message["type"].rsplit(".", 1)[-1]
-                await send({"type": f"lifespan.{kind}.complete"})
-                if kind == "shutdown":
-                    return
         if scope["type"] == "http":
             await send_reply(send, not_found_reply(apis, scope["path"]))
 

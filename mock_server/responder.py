@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mock_server.dynamic import DataGenerator, GenerationError
-from mock_server.errors import Violation
+from mock_server.errors import ErrorKind, Violation
 from mock_server.negotiation import Choice, Controls, choose
 from mock_server.render import dumps, echo_into
 from mock_server.spec import JSON_MEDIA_TYPE, Api, Operation, Response
 
 _JSON = (b"content-type", JSON_MEDIA_TYPE.encode())
+SESSION_HEADER = "X-Mock-Session"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Call:
     body: Any
     controls: Controls
     request_key: str  # method, path and query as sent: what makes generated data deterministic
+    session: str | None = None  # the X-Mock-Session header: whose state a stateful responder uses
 
 
 @dataclass
@@ -41,10 +43,14 @@ class Responder(Protocol):
 
 
 def error_reply(
-    api: Api, status: int, violations: list[Violation], headers: list[tuple[bytes, bytes]] | None = None
+    api: Api,
+    status: int,
+    violations: list[Violation],
+    headers: list[tuple[bytes, bytes]] | None = None,
+    kind: ErrorKind | None = None,
 ) -> Reply:
     """An error the mock itself raises, in the API's error shape."""
-    return Reply(status, api.errors.body(status, violations), [_JSON, *(headers or ())])
+    return Reply(status, api.errors.body(status, violations, kind), [_JSON, *(headers or ())])
 
 
 def body_reply(response: Response, body: bytes) -> Reply:

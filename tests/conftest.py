@@ -176,6 +176,41 @@ def mock_process(tmp_path: Path) -> Iterator[Callable[[list[str]], MockProcess]]
         process.stop()
 
 
+SCHEMATHESIS_TIMEOUT = 300
+
+
+@pytest.fixture
+def run_schemathesis(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`run_schemathesis(name, api, url, token, config, *options)`: `st run` of a bundled spec against `url` with
+    a bearer token, seed 1, 10 examples and 2 workers, configured by the TOML text `config`; the test fails
+    unless Schemathesis exits 0. It runs in a directory named `name` under pytest's cache, where Schemathesis
+    keeps its own cache between runs."""
+    cache = getattr(pytestconfig, "cache", None)  # None under `-p no:cacheprovider`
+
+    def run(name: str, api: str, url: str, token: str, config: str, *options: str) -> subprocess.CompletedProcess[str]:
+        workdir = cache.mkdir(name) if cache is not None else tmp_path_factory.mktemp(name)
+        (workdir / "schemathesis.toml").write_text(config)
+        command = [
+            sys.executable, "-m", "schemathesis.cli", "--config-file", str(workdir / "schemathesis.toml"),
+            "run", str(spec_path(api)),
+            "--url", url,
+            "--header", f"Authorization: Bearer {token}",
+            "--max-examples", "10",
+            "--seed", "1",
+            "--workers", "2",
+            "--request-timeout", "10",
+            "--no-color",
+            *options,
+        ]  # fmt: skip
+        result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=SCHEMATHESIS_TIMEOUT)
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+        return result
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def mock_app() -> Any:
     """The mock serving both bundled APIs with default settings (any non-empty bearer token)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -89,3 +90,26 @@ def test_reload_picks_up_a_changed_spec(mock_process: Callable[[list[str]], Mock
         server.url + "/api/v1/jobs/j1:retry", headers={"Authorization": "Bearer t", "Prefer": "example=retriedAgain"}
     )
     assert retried.json()["job"]["jobId"] == "j1"
+
+
+def _children(pid: int) -> list[str]:
+    """Command lines of the processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                found.append((stat.parent / "cmdline").read_text().replace("\0", " "))
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    return found
+
+
+def test_workers_serve_from_several_processes(mock_process: Callable[[list[str]], MockProcess]) -> None:
+    server = mock_process(["flatfile", "--workers", "2"])
+    headers = {"Authorization": "Bearer t", "X-Disable-Hooks": "true"}
+    with httpx.Client(base_url=server.url, headers=headers) as client:
+        answers = {client.get(f"/v1/jobs/us_jb_{n}").json()["data"]["id"] for n in range(20)}
+    assert answers == {f"us_jb_{n}" for n in range(20)}
+    workers = [command for command in _children(server.process.pid) if "spawn_main" in command]
+    assert len(workers) == 2, _children(server.process.pid)

@@ -9,9 +9,8 @@ import pytest
 import yaml
 from jobs_openapi import spec_path
 
-from mock_server.app import Settings, build_app
+from mock_server.app import Settings, StaticMode, build_app
 from mock_server.responder import Call, Reply, StaticResponder
-from mock_server.spec import Api
 from tests.conftest import AsgiClient
 
 FLATFILE = {"Authorization": "Bearer t", "X-Disable-Hooks": "true"}
@@ -188,18 +187,22 @@ def test_the_responder_is_a_seam_another_engine_can_fill() -> None:
                 return await self.static.respond(call)
             return Reply(204)
 
-    def factory(_apis: list[Api], static: StaticResponder) -> Recording:
-        return Recording(static)
+    class RecordingMode(StaticMode):
+        def responder(self, static: StaticResponder) -> Recording:
+            return Recording(static)
 
-    client = AsgiClient(build_app(Settings(apis=("flatfile",)), responder_factory=factory).asgi)
+    app = build_app(Settings(apis=("flatfile",)), mode_factory=lambda _apis, _settings: RecordingMode())
+    client = AsgiClient(app.asgi)
     try:
-        assert client.get("/v1/jobs/us_jb_3?pageSize=1", headers=FLATFILE).status_code == 204
+        session = {"X-Mock-Session": "suite-a"}
+        assert client.get("/v1/jobs/us_jb_3?pageSize=1", headers={**FLATFILE, **session}).status_code == 204
         assert client.get("/v1/jobs/us_jb_3", headers={**FLATFILE, "Prefer": "code=404"}).status_code == 404
     finally:
         client.close()
     assert seen[0].operation.operation_id == "getJob"
     assert seen[0].path_params == {"jobId": "us_jb_3"}
     assert seen[0].parameters["X-Disable-Hooks"] == "true"
+    assert (seen[0].session, seen[1].session) == ("suite-a", None)
 
 
 OWN_SPEC = """

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 
 import pytest
-from jobs_openapi import spec_path
 
 from tests.conftest import MockProcess
 
@@ -27,28 +25,16 @@ def test_schemathesis_finds_nothing(
     api: str,
     base_path: str,
     mock_process: Callable[[list[str]], MockProcess],
-    pytestconfig: pytest.Config,
-    tmp_path_factory: pytest.TempPathFactory,
+    run_schemathesis: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     server = mock_process([api, "--token", TOKEN])
-    # Schemathesis keeps a cache in its working directory; pytest's cache dir keeps it between runs.
-    cache = getattr(pytestconfig, "cache", None)  # None under `-p no:cacheprovider`
-    name = f"jobs-mock-schemathesis-{api}"
-    workdir = cache.mkdir(name) if cache is not None else tmp_path_factory.mktemp(name)
-    config = workdir / "schemathesis.toml"
-    config.write_text(HEAVY_COVERAGE if api == "flatfile" else "")
-    command = [
-        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", str(spec_path(api)),
-        "--url", server.url + base_path,
-        "--header", f"Authorization: Bearer {TOKEN}",
+    result = run_schemathesis(
+        f"jobs-mock-schemathesis-{api}",
+        api,
+        server.url + base_path,
+        TOKEN,
+        HEAVY_COVERAGE if api == "flatfile" else "",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--exclude-checks", STATEFUL_CHECKS,
-        "--max-examples", "10",
-        "--seed", "1",
-        "--workers", "2",
-        "--request-timeout", "10",
-        "--no-color",
-    ]  # fmt: skip
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    )  # fmt: skip
     assert "No issues found" in result.stdout

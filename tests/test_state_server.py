@@ -1,26 +1,34 @@
-"""Stateful mode through the mock's real pipeline: the responder, sessions, journal and control endpoints."""
+"""Stateful mode through the mock's real app: the responder, sessions, journal, control endpoints, lifespan."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+import sqlite3
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from conftest import AsgiClient
 from test_state_support import FakeClock, open_engine
 
 from mock_server.app import Settings, build_app
+from mock_server.spec import load_api
 from mock_server.state import StateEngine, StateRequest
-from mock_server.state.control import StateControl
-from mock_server.state.responder import StatefulResponder
+from mock_server.state.flatfile import LIFECYCLE as FLATFILE_LIFECYCLE
+from mock_server.state.mode import StatefulMode
 from mock_server.state.ticker import AutoAdvancer
 
 FLATFILE = {"Authorization": "Bearer token", "X-Disable-Hooks": "true"}
 SIFT = {"Authorization": "Bearer token"}
 SIFT_RUNNING = "c7e4a1f0-6d2b-4e9c-8a5f-1b3d9e7c2a60"
+SIFT_FAILED = "5f1c3a9e-8a4b-4d1e-9a7c-2e6b1d0f3c41"
+SIFT_UNKNOWN = "0d9e8f7a-6b5c-4d3e-a2f1-0e9d8c7b6a54"
 NEW_JOB = {"type": "workbook", "operation": "submitAction", "source": "us_wb_1"}
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 pytest_plugins = ("test_state_support",)
 
@@ -29,9 +37,9 @@ pytest_plugins = ("test_state_support",)
 def stateful() -> Iterator[tuple[StateEngine, Any]]:
     """The mock in stateful mode, built once for this module (building it compiles every validator)."""
     shared = open_engine(FakeClock())
-    app = build_app(Settings(), responder_factory=lambda _apis, static: StatefulResponder(shared, static))
-    yield shared, StateControl(app.asgi, engine=shared, errors=app.apis[0].errors)
-    shared.close()
+    app = build_app(Settings(), mode_factory=lambda apis, _settings: StatefulMode(shared, apis))
+    yield shared, app.asgi
+    app.close()
 
 
 @pytest.fixture
@@ -62,6 +70,69 @@ def test_jobs_live_through_the_pipeline(http: AsgiClient, assert_conforms: Any) 
     assert gone.status_code == 404
     assert gone.json() == {"errors": [{"key": "jobId", "message": f"Job {job['id']} not found"}]}
     assert_conforms("flatfile", "GET", "/jobs/{jobId}", gone)
+
+
+def test_a_flatfile_job_lives_its_whole_life_over_http(http: AsgiClient, assert_conforms: Any) -> None:
+    session = {**FLATFILE, "X-Mock-Session": "life"}
+    job = http.post(
+        "/v1/jobs", json={**NEW_JOB, "environmentId": "us_env_life", "fileId": "us_fl_life"}, headers=session
+    ).json()["data"]
+    url = f"/v1/jobs/{job['id']}"
+    steps = [
+        ("/execute", None, "ready"),
+        ("/ack", {"info": "starting", "progress": 10}, "executing"),
+        ("/complete", {"outcome": {"message": "done"}}, "complete"),
+    ]
+    for action, body, status in steps:
+        answer = http.post(url + action, headers=session, **({"json": body} if body else {}))
+        assert answer.status_code == 200, answer.text
+        assert_conforms("flatfile", "POST", "/jobs/{jobId}" + action, answer)
+        assert http.get(url, headers=session).json()["data"]["status"] == status
+    done = http.get(url, headers=session).json()["data"]
+    assert done["progress"] == 100 and done["outcome"] == {"message": "done"} and done["info"] == "starting"
+    assert {"startedAt", "finishedAt"} <= done.keys()
+    mine = http.get("/v1/jobs", params={"fileId": "us_fl_life", "environmentId": "us_env_life"}, headers=session)
+    assert [listed["id"] for listed in mine.json()["data"]] == [job["id"]]
+    assert_conforms("flatfile", "GET", "/jobs", mine)
+    assert http.get("/v1/jobs", params={"environmentId": "us_env_other"}, headers=session).json()["data"] == []
+    second = http.get("/v1/jobs", params={"pageSize": 1, "pageNumber": 2, "sortDirection": "asc"}, headers=session)
+    assert second.json()["pagination"] == {"currentPage": 2, "pageCount": 2, "totalCount": 2}
+    assert [listed["id"] for listed in second.json()["data"]] == [job["id"]]
+    assert http.request("DELETE", url, headers=session).status_code == 200
+    for method, suffix in [
+        ("GET", ""), ("PATCH", ""), ("DELETE", ""), ("POST", "/execute"), ("GET", "/plan"), ("POST", "/ack"),
+        ("POST", "/outcome/ack"), ("POST", "/complete"), ("POST", "/fail"), ("POST", "/cancel"), ("POST", "/retry"),
+    ]:  # fmt: skip
+        body = {"json": {"info": "x"}} if method == "PATCH" else {}
+        gone = http.request(method, url + suffix, headers=session, **body)
+        assert gone.status_code == 404, (method, suffix, gone.text)
+        assert gone.json() == {"errors": [{"key": "jobId", "message": f"Job {job['id']} not found"}]}
+
+
+def test_sift_errors_carry_the_grpc_code_of_their_kind(http: AsgiClient, assert_conforms: Any) -> None:
+    refused = http.post(f"/api/v1/jobs/{SIFT_RUNNING}:retry", headers=SIFT)
+    assert (refused.status_code, refused.json()["code"]) == (400, 9)  # FAILED_PRECONDITION
+    unknown = http.post(f"/api/v1/jobs/{SIFT_UNKNOWN}:cancel", headers=SIFT)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, 5)  # NOT_FOUND
+    bad_filter = http.get("/api/v1/jobs", params={"filter": "job_status =="}, headers=SIFT)
+    assert (bad_filter.status_code, bad_filter.json()["code"]) == (400, 3)  # INVALID_ARGUMENT
+    assert bad_filter.json()["details"][0]["fieldViolations"][0]["field"] == "filter"
+    for path, response in [
+        ("/api/v1/jobs/{jobId}:retry", refused),
+        ("/api/v1/jobs/{jobId}:cancel", unknown),
+        ("/api/v1/jobs", bad_filter),
+    ]:
+        assert_conforms("sift", "GET" if path == "/api/v1/jobs" else "POST", path, response)
+
+
+def test_a_failed_sift_job_is_retried_and_filtered_by_cel(http: AsgiClient, assert_conforms: Any) -> None:
+    retried = http.post(f"/api/v1/jobs/{SIFT_FAILED}:retry", headers=SIFT)
+    assert retried.json()["job"]["jobStatus"] == "JOB_STATUS_CREATED"
+    assert_conforms("sift", "POST", "/api/v1/jobs/{jobId}:retry", retried)
+    created = http.get("/api/v1/jobs", params={"filter": 'job_status == "JOB_STATUS_CREATED"'}, headers=SIFT)
+    assert [job["jobId"] for job in created.json()["jobs"]] == [SIFT_FAILED]
+    again = http.post(f"/api/v1/jobs/{SIFT_FAILED}:retry", headers=SIFT)
+    assert again.status_code == 400 and again.json()["message"].endswith("in status JOB_STATUS_CREATED")
 
 
 def test_a_refused_transition_is_a_400_in_each_api_shape(http: AsgiClient, assert_conforms: Any) -> None:
@@ -97,6 +168,27 @@ def test_a_forced_response_wins_over_state(http: AsgiClient) -> None:
     example = http.get(f"/v1/jobs/{job['id']}", headers={**FLATFILE, "Prefer": "example=failed"})
     assert example.json()["data"]["status"] == "failed" and example.json()["data"]["id"] == job["id"]
     assert http.get(f"/v1/jobs/{job['id']}", headers=FLATFILE).json()["data"]["status"] == "created"
+
+
+def test_concurrent_creates_through_the_app_all_land(stateful: tuple[StateEngine, Any]) -> None:
+    shared, app = stateful
+    shared.reset()
+    headers = {**FLATFILE, "X-Mock-Session": "crowd"}
+
+    async def create_many(count: int) -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+            return await asyncio.gather(*(client.post("/v1/jobs", json=NEW_JOB, headers=headers) for _ in range(count)))
+
+    created = asyncio.run(create_many(25))
+    assert [response.status_code for response in created] == [200] * 25
+    ids = {response.json()["data"]["id"] for response in created}
+    client = AsgiClient(app)
+    try:
+        listed = client.get("/v1/jobs", params={"pageSize": 100}, headers=headers).json()
+    finally:
+        client.close()
+    assert len(ids) == 25 and ids <= {job["id"] for job in listed["data"]}
+    assert listed["pagination"]["totalCount"] == 26  # and the seeded job
 
 
 def test_sessions_are_isolated_by_header(http: AsgiClient) -> None:
@@ -165,23 +257,68 @@ def test_the_advancer_ticks_in_the_background(engine: StateEngine) -> None:
         AutoAdvancer(engine, interval=0)
 
 
-def test_the_advancer_runs_for_the_lifespan(engine: StateEngine, mock_app: Any) -> None:
-    advancer = AutoAdvancer(engine, interval=60)
-    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
-    seen: list[bool] = []
+def test_control_endpoints_answer_cors(http: AsgiClient) -> None:
+    origin = {"Origin": "http://front.example"}
+    assert http.get("/__mock/sessions", headers=origin).headers["access-control-allow-origin"] == "*"
+    refused = http.post("/__mock/advance?seconds=x", headers=origin)
+    assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
+    preflight = http.request(
+        "OPTIONS", "/__mock/reset", headers={**origin, "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
 
-    async def inner(scope: Any, receive: Any, send: Any) -> None:
-        await receive()
-        seen.append(advancer._thread is not None and advancer._thread.is_alive())
-        await receive()
-        seen.append(advancer._thread is None)
 
-    async def receive() -> Any:
-        return next(messages)
+def test_the_lifespan_runs_auto_advance_and_closes_the_engine(engine: StateEngine) -> None:
+    job = engine.handle("flatfile", "createJob", StateRequest(body={**NEW_JOB, "status": "ready"})).body["data"]
+    app = build_app(
+        Settings(apis=("flatfile",)), mode_factory=lambda apis, _settings: StatefulMode(engine, apis, 0.01)
+    )
+    events = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[str] = []
+    statuses: list[str] = []
 
-    async def send(message: Any) -> None:
-        pass
+    async def receive() -> dict[str, str]:
+        if not sent:
+            return events[0]
+        deadline = time.monotonic() + 5
+        while not statuses or statuses[-1] == "ready":
+            assert time.monotonic() < deadline, "auto-advance did not move the ready job"
+            request = StateRequest(path={"jobId": job["id"]})
+            statuses.append(engine.handle("flatfile", "getJob", request).body["data"]["status"])
+            await asyncio.sleep(0.01)
+        return events[1]
 
-    control = StateControl(inner, engine=engine, errors=mock_app.apis[0].errors, ticker=advancer)
-    asyncio.run(control({"type": "lifespan"}, receive, send))
-    assert seen == [True, True]
+    async def send(message: dict[str, str]) -> None:
+        sent.append(message["type"])
+
+    asyncio.run(app.asgi({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send))
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert statuses[-1] == "executing"
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        engine.sessions()
+
+
+def test_control_errors_take_the_shape_of_the_only_api_served() -> None:
+    app = build_app(Settings(apis=("sift",), mode="stateful"))
+    client = AsgiClient(app.asgi)
+    try:
+        answer = client.get("/__mock/nothing")
+    finally:
+        client.close()
+        app.close()
+    assert answer.status_code == 404 and answer.json()["code"] == 5
+
+
+def test_the_readme_lifecycle_table_is_the_lifecycle_data() -> None:
+    api = load_api("flatfile")
+    operation_ids = {op.url_path.removeprefix(api.base_path): op.operation_id for op in api.operations}
+    rows = re.findall(r"^\| `POST (/jobs/\{jobId\}/[a-z/]+)` \| ([^|]+) \| ([^|]+) \|", README.read_text(), re.M)
+    table = {
+        operation_ids[path]: (frozenset(sources.strip().split(", ")), None if "unchanged" in target else target.strip())
+        for path, sources, target in rows
+    }
+    expected = {}
+    for action, rule in FLATFILE_LIFECYCLE.actions.items():
+        (transition,) = rule.transitions  # each Flatfile action has one
+        expected[action] = (transition.sources, transition.target)
+    assert table == expected

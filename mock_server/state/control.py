@@ -1,13 +1,12 @@
-"""ASGI middleware of stateful mode: the request's session, the journal, the control endpoints, auto-advance.
+"""ASGI middleware of stateful mode: the journal and the control endpoints.
 
 - Every request belongs to the session named by its `X-Mock-Session` header (the default session otherwise);
-  the session is published in `current_session` for the responder, and the request (method, path, status,
-  time) is appended to that session's journal.
+  the request (method, path, status, time) is appended to that session's journal.
 - Control endpoints, outside the APIs' paths:
   `POST /__mock/reset` (the session of `?session=` or the header; every session when neither is given),
   `GET /__mock/journal` (the session of `?session=` or the header), `GET /__mock/sessions`,
   `POST /__mock/advance?seconds=N` (let N seconds pass now, as auto-advance would).
-- With an `AutoAdvancer`, it runs from the ASGI lifespan's startup to its shutdown.
+Errors are in the error shape given (the mock passes that of the API an unknown path would get).
 """
 
 from __future__ import annotations
@@ -15,24 +14,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.errors import ErrorFormat, Violation
+from mock_server.errors import ErrorFormat, ErrorKind, Violation
 from mock_server.pipeline import send_reply
 from mock_server.render import dumps
 from mock_server.responder import Reply
 
 from .engine import SESSION_HEADER, StateEngine, session_name
 from .errors import StateError, invalid
-from .rules import DEFAULT_SESSION
-from .ticker import AutoAdvancer
 
 CONTROL_PREFIX = "/__mock"
-current_session: ContextVar[str] = ContextVar("current_session", default=DEFAULT_SESSION)
 _JSON = (b"content-type", b"application/json")
 _SESSION_HEADER = SESSION_HEADER.lower().encode("latin-1")
 
@@ -53,13 +48,10 @@ def _seconds(query: Mapping[str, str]) -> float:
 
 
 class StateControl:
-    def __init__(
-        self, app: ASGIApp, *, engine: StateEngine, errors: ErrorFormat, ticker: AutoAdvancer | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, engine: StateEngine, errors: ErrorFormat) -> None:
         self.app = app
         self.engine = engine
         self.errors = errors
-        self.ticker = ticker
         self._endpoints: dict[tuple[str, str], Callable[[str | None, Mapping[str, str]], Any]] = {
             ("POST", "/reset"): self._reset,
             ("GET", "/journal"): self._journal,
@@ -68,9 +60,6 @@ class StateControl:
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan" and self.ticker is not None:
-            await self.app(scope, self._lifespan(receive), send)
-            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -78,7 +67,6 @@ class StateControl:
         if scope["path"] == CONTROL_PREFIX or scope["path"].startswith(CONTROL_PREFIX + "/"):
             await self._control(scope, header, send)
             return
-        token = current_session.set(header or DEFAULT_SESSION)
         status = 500
 
         async def recording_send(message: Message) -> None:
@@ -87,25 +75,8 @@ class StateControl:
                 status = message["status"]
             await send(message)
 
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            current_session.reset(token)
+        await self.app(scope, receive, recording_send)
         await self._record(header, scope, status)
-
-    def _lifespan(self, receive: Receive) -> Receive:
-        ticker = self.ticker
-        assert ticker is not None
-
-        async def lifespan_receive() -> Message:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                ticker.start()
-            elif message["type"] == "lifespan.shutdown":
-                ticker.stop()
-            return message
-
-        return lifespan_receive
 
     async def _record(self, header: str | None, scope: Scope, status: int) -> None:
         query = scope.get("query_string", b"").decode("latin-1")
@@ -136,7 +107,7 @@ class StateControl:
         try:
             body = await asyncio.to_thread(endpoint, query.get("session") or header, query)
         except StateError as error:
-            await self._error(send, error.status, Violation(error.field, error.message))
+            await self._error(send, error.status, Violation(error.field, error.message), kind=error.kind)
             return
         await send_reply(send, Reply(200, dumps(body), [_JSON]))
 
@@ -148,6 +119,12 @@ class StateControl:
         return {"session": session_name(session), "entries": self.engine.journal(session)}
 
     async def _error(
-        self, send: Send, status: int, violation: Violation, headers: list[tuple[bytes, bytes]] | None = None
+        self,
+        send: Send,
+        status: int,
+        violation: Violation,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        kind: ErrorKind | None = None,
     ) -> None:
-        await send_reply(send, Reply(status, self.errors.body(status, [violation]), [_JSON, *(headers or ())]))
+        body = self.errors.body(status, [violation], kind)
+        await send_reply(send, Reply(status, body, [_JSON, *(headers or ())]))

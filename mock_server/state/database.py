@@ -53,11 +53,8 @@ def open_database(path: str | Path | None) -> sqlite3.Connection:
         _create_schema(connection)
         return connection
     file = Path(path)
-    is_new = not file.exists() or (file.is_file() and file.stat().st_size == 0)
-    if not is_new:
-        _check_existing(file)
-    elif not file.parent.is_dir():
-        raise StateFileError(f"state file {file}: directory {file.parent} does not exist")
+    check_state_file(file)
+    is_new = _is_new(file)
     connection = _connect(str(file))
     # Held for the connection's lifetime: a second server on the same file is refused, not interleaved.
     connection.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -66,6 +63,18 @@ def open_database(path: str | Path | None) -> sqlite3.Connection:
     connection.execute("BEGIN IMMEDIATE")  # takes the exclusive lock now rather than at the first write
     connection.execute("COMMIT")
     return connection
+
+
+def check_state_file(file: Path) -> None:
+    """Raise StateFileError unless `file` is a usable state file or can become one; it only reads the file."""
+    if not _is_new(file):
+        _check_existing(file)
+    elif not file.parent.is_dir():
+        raise StateFileError(f"state file {file}: directory {file.parent} does not exist")
+
+
+def _is_new(file: Path) -> bool:
+    return not file.exists() or (file.is_file() and file.stat().st_size == 0)
 
 
 def _connect(target: str) -> sqlite3.Connection:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mock_server.responder import SESSION_HEADER
+
 from .errors import invalid
 from .flatfile import flatfile_rules
 from .rules import DEFAULT_SESSION, ApiRules, Context, StateRequest, StateResponse
@@ -16,7 +18,6 @@ from .spec_data import SpecData
 from .store import JOURNAL_SIZE, JobStore, JournalEntry, StoredJob, Transaction
 
 MAX_SESSION_LENGTH = 128
-SESSION_HEADER = "X-Mock-Session"
 Clock = Callable[[], datetime]
 
 

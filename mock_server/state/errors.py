@@ -7,14 +7,7 @@ error class, which an adapter that carries a code of its own (google.rpc.Status)
 
 from __future__ import annotations
 
-from enum import Enum
-
-
-class ErrorKind(Enum):
-    INVALID_ARGUMENT = "invalid_argument"
-    FAILED_PRECONDITION = "failed_precondition"
-    NOT_FOUND = "not_found"
-
+from mock_server.errors import ErrorKind
 
 _STATUS = {ErrorKind.INVALID_ARGUMENT: 400, ErrorKind.FAILED_PRECONDITION: 400, ErrorKind.NOT_FOUND: 404}
 

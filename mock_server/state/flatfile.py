@@ -41,7 +41,7 @@ LIFECYCLE = Lifecycle(
             "be completed",
             (
                 Transition(
-                    frozenset({"executing"}),
+                    UNFINISHED,
                     "complete",
                     stamp=("finishedAt",),
                     take=("outcome", "info"),
@@ -51,7 +51,7 @@ LIFECYCLE = Lifecycle(
         ),
         "failJob": Action(
             "be failed",
-            (Transition(frozenset({"executing"}), "failed", stamp=("finishedAt",), take=("outcome", "info")),),
+            (Transition(UNFINISHED, "failed", stamp=("finishedAt",), take=("outcome", "info")),),
         ),
         "cancelJob": Action(
             "be canceled", (Transition(UNFINISHED, "canceled", stamp=("finishedAt",), take=("info",)),)

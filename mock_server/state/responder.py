@@ -1,7 +1,7 @@
 """The mock's `Responder` in stateful mode: the state engine answers, unless the client forced a response.
 
 A forced choice (`Prefer: code=…`, `example=…`, `dynamic=true`) and every operation the engine has no rules
-for go to the static responder; the engine's errors are rendered in the API's own error shape.
+for go to the static responder; the engine's errors are rendered in the API's own error shape, with their kind.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from mock_server.errors import Violation
 from mock_server.render import dumps
 from mock_server.responder import Call, Reply, Responder, body_reply, error_reply
 
-from .control import current_session
 from .engine import StateEngine
 from .errors import StateError
-from .rules import StateRequest
+from .rules import DEFAULT_SESSION, StateRequest
 
 
 class StatefulResponder:
@@ -28,11 +27,11 @@ class StatefulResponder:
         if call.controls.forces_response or not self.engine.handles(api, operation_id):
             return await self.static.respond(call)
         request = StateRequest(
-            session=current_session.get(), path=call.path_params, query=call.parameters, body=call.body
+            session=call.session or DEFAULT_SESSION, path=call.path_params, query=call.parameters, body=call.body
         )
         try:
             # SQLite work (a commit may wait for the disk) runs off the event loop; the engine is thread-safe.
             answer = await asyncio.to_thread(self.engine.handle, api, operation_id, request)
         except StateError as error:
-            return error_reply(call.api, error.status, [Violation(error.field, error.message)])
+            return error_reply(call.api, error.status, [Violation(error.field, error.message)], kind=error.kind)
         return body_reply(call.operation.responses[answer.status], dumps(answer.body))
