@@ -1,0 +1,5 @@
+"""`python -m contracts` is `jobs-contract`."""
+
+from .cli import main
+
+main()

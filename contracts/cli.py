@@ -1,0 +1,76 @@
+"""`jobs-contract run API --url BASE_URL`: check a server against a Jobs API spec."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .options import (
+    ALL_PHASES,
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_TIME,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_WORKERS,
+    TOKEN_ENV,
+    OptionsError,
+    RunOptions,
+    split_csv,
+)
+from .render import summary_lines
+from .runner import ExitCode, run as run_contract
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Fuzz an implementation of the Flatfile or Sift Jobs API against its spec (Schemathesis inside)."""
+
+
+@cli.command()
+@click.argument("api")
+@click.option("--url", required=True, help="Base URL as in the spec's servers, e.g. http://127.0.0.1:4010/v1 for Flatfile.")
+@click.option("--token", envvar=TOKEN_ENV, help=f"Bearer token (or ${TOKEN_ENV}); never printed or written.")
+@click.option("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES, show_default=True, help="Generated cases per operation and phase.")
+@click.option("--seed", type=int, help="Seed for data generation (printed by every run, to replay it).")
+@click.option("--phases", default=",".join(ALL_PHASES), show_default=True, help="Comma-separated phases to run.")
+@click.option("--checks", help="Comma-separated checks to run (default: all, ours included).")
+@click.option("--exclude-checks", default="", help="Comma-separated checks to skip.")
+@click.option("--workers", type=int, default=DEFAULT_WORKERS, show_default=True, help="Concurrent workers.")
+@click.option("--max-time", type=int, default=DEFAULT_MAX_TIME, show_default=True, help="Time budget in seconds: the run ends within it, each operation getting a fair share.")
+@click.option("--rate-limit", help="At most this many requests, e.g. 10/s or 100/m.")
+@click.option("--read-only", is_flag=True, help="Only send requests that change nothing (GET, HEAD, OPTIONS): safe for production.")
+@click.option("--report-dir", type=click.Path(path_type=Path), help="Write junit.xml and summary.md here.")
+@click.option("--request-timeout", type=float, default=DEFAULT_REQUEST_TIMEOUT, show_default=True, help="Seconds to wait for each response.")
+def run(api: str, url: str, token: str | None, phases: str, checks: str | None, exclude_checks: str, **rest: object) -> None:
+    """Check the server at --url against API: `flatfile`, `sift` or the path of a spec file."""
+    try:
+        options = RunOptions(
+            api=api,
+            url=url.rstrip("/"),
+            token=token or None,
+            phases=split_csv(phases) or (),
+            checks=split_csv(checks),
+            exclude_checks=split_csv(exclude_checks) or (),
+            **rest,  # type: ignore[arg-type]
+        )
+    except OptionsError as error:
+        raise click.UsageError(str(error)) from None
+    result = run_contract(options)
+    for line in summary_lines(result):
+        click.echo(line, err=result.exit_code is ExitCode.PROBLEM)
+    sys.exit(int(result.exit_code))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; usage errors are one sentence on stderr and exit code 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="jobs-contract", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.ctx.get_help() if error.ctx else error.format_message(), err=True)
+        sys.exit(ExitCode.PROBLEM)
+    except click.ClickException as error:
+        click.echo(f"jobs-contract: {error.format_message()}", err=True)
+        sys.exit(ExitCode.PROBLEM)
+    except click.exceptions.Abort:
+        sys.exit(ExitCode.PROBLEM)
