@@ -161,7 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(describe(app, f"http://{arguments.host}:{arguments.port}"), flush=True)
     gc.freeze()  # start-up objects (specs, validators) are permanent: keep full collections off them
-    options = {"host": arguments.host, "port": arguments.port, "log_level": arguments.log_level}
+    options = {
+        "host": arguments.host,
+        "port": arguments.port,
+        "log_level": arguments.log_level,
+        "access_log": arguments.log_level in ("info", "debug", "trace"),
+        "proxy_headers": False,  # a local mock sits behind no proxy: X-Forwarded-* is not worth parsing per request
+    }
     if in_children:
         os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
         files = app.spec_files()
