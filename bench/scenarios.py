@@ -1,0 +1,78 @@
+"""The requests the benchmark sends: what each scenario asks and what both servers must answer."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bench.prism_spec import base_path
+from bench.spec import first_request_example, load_spec, resolve, response_schema
+
+TOKEN = "bench-token"
+JOB_ID = "us_jb_bench42"
+SIFT_JOB_ID = "0b5e3c1a-6d2f-4e8b-9a7c-1f3d5e7a9b42"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    api: str
+    method: str
+    path: str
+    expected_status: int
+    headers: dict[str, str]
+    body: bytes | None = None
+    # The operation whose documented response the mock's answer must match; None for an unknown path.
+    operation_id: str | None = None
+    # When there is no operation: the schema ($ref) that the API's error body follows.
+    error_schema_ref: str | None = None
+    measures_ceiling: bool = False
+
+    def documented_schema(self) -> dict[str, Any]:
+        spec = load_spec(self.api)
+        if self.operation_id is None:
+            return resolve(spec, {"$ref": self.error_schema_ref})
+        return response_schema(spec, self.operation_id, self.expected_status)
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _url_path(api: str, path: str) -> str:
+    """A path of the spec as a client sends it: after the base path of the spec's server URL."""
+    return base_path(load_spec(api)) + path
+
+
+def all_scenarios() -> list[Scenario]:
+    flatfile_headers = {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"}
+    json_headers = {**flatfile_headers, "Content-Type": "application/json"}
+    plan = first_request_example(load_spec("flatfile"), "replaceJobPlan")
+    return [
+        Scenario(
+            "get-job", "Get a job (auth + header validation)", "flatfile", "GET",
+            _url_path("flatfile", f"/jobs/{JOB_ID}"), 200, flatfile_headers, operation_id="getJob", measures_ceiling=True,
+        ),
+        Scenario(
+            "list-jobs", "List jobs with query parameters", "flatfile", "GET",
+            _url_path("flatfile", "/jobs?environmentId=us_env_bench&pageSize=10&pageNumber=2&sortDirection=asc&excludeChildJobs=true"),
+            200, flatfile_headers, operation_id="listJobs",
+        ),
+        Scenario(
+            "replace-plan", "Replace a plan (PUT, documented body)", "flatfile", "PUT",
+            _url_path("flatfile", f"/jobs/{JOB_ID}/plan"), 200, json_headers, _json(plan), operation_id="replaceJobPlan",
+        ),
+        Scenario(
+            "invalid-body", "Replace a plan with an invalid body (400)", "flatfile", "PUT",
+            _url_path("flatfile", f"/jobs/{JOB_ID}/plan"), 400, json_headers,
+            _json({"fieldMapping": "not-a-list", "fileId": 42}), operation_id="replaceJobPlan",
+        ),
+        Scenario(
+            "sift-retry", "Sift :retry (colon route)", "sift", "POST",
+            _url_path("sift", f"/api/v1/jobs/{SIFT_JOB_ID}:retry"), 200, {"Authorization": f"Bearer {TOKEN}"}, operation_id="retryJob",
+        ),
+        Scenario(
+            "unknown-path", "Unknown path (404)", "flatfile", "GET",
+            _url_path("flatfile", "/no-such-resource"), 404, flatfile_headers, error_schema_ref="#/components/schemas/Errors",
+        ),
+    ]

@@ -1,0 +1,151 @@
+"""Servers under test: launched pinned to one core, timed to their first response, measured, always stopped."""
+
+import http.client
+import os
+import resource
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from bench.gate import Answer
+from bench.scenarios import Scenario
+
+START_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request(port: int, scenario: Scenario, timeout_s: float = 10.0) -> Answer:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
+    try:
+        connection.request(scenario.method, scenario.path, body=scenario.body, headers=scenario.headers)
+        response = connection.getresponse()
+        return Answer(response.status, response.read())
+    finally:
+        connection.close()
+
+
+@dataclass(frozen=True)
+class ServerCommand:
+    """How to start one server: ``argv`` is completed with the port by ``argv_for``."""
+
+    label: str
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def argv_for(self, port: int) -> list[str]:
+        return [part.replace("{port}", str(port)) for part in self.argv]
+
+    def display(self, core: int) -> str:
+        """The command line as a shell would run it, ``{port}`` left as is."""
+        settings = [f"{name}={value}" for name, value in self.env.items()]
+        return " ".join([*settings, "taskset", "-c", str(core), *self.argv])
+
+
+@dataclass(frozen=True)
+class Usage:
+    cpu_s: float
+    rss_bytes: int
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds used so far: by the server, by this process with its finished children (wrk), by the machine."""
+
+    server: Usage
+    bench_s: float
+    machine_s: float
+    at_s: float
+
+    @classmethod
+    def take(cls, server: "RunningServer") -> "CpuSnapshot":
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        times = psutil.cpu_times()
+        # Interrupt time is left out: loopback traffic's softirq work belongs to the run, not to other processes.
+        machine = times.user + times.nice + times.system + times.steal
+        bench = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+        return cls(server.usage(), bench, machine, time.perf_counter())
+
+
+class RunningServer:
+    """One server process (and its children), pinned to ``core``, logging to ``log_path``."""
+
+    def __init__(self, command: ServerCommand, core: int, log_path: Path) -> None:
+        self.command = command
+        self.port = free_port()
+        self.argv = ["taskset", "-c", str(core), *command.argv_for(self.port)]
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_path.open("wb")
+        self.started_at = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, **command.env}, start_new_session=True,
+        )
+        self.log_path = log_path
+
+    def wait_first_response(self, probe: Scenario) -> float:
+        """Seconds from launch to the first answer with the probe's expected status."""
+        deadline = self.started_at + START_TIMEOUT_S
+        last = "no answer"
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.command.label} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                answer = request(self.port, probe, timeout_s=1.0)
+            except OSError:
+                answer = None
+            if answer is not None and answer.status == probe.expected_status:
+                return time.perf_counter() - self.started_at
+            if answer is not None:
+                last = f"last answer {answer.status}: {answer.body[:200]!r}"
+            time.sleep(0.005)
+        raise TimeoutError(
+            f"{self.command.label} did not answer {probe.method} {probe.path} with {probe.expected_status} "
+            f"within {START_TIMEOUT_S:g} s ({last}); see {self.log_path}"
+        )
+
+    def usage(self) -> Usage:
+        """CPU seconds used so far and resident memory, summed over the process and its children."""
+        root = psutil.Process(self.process.pid)
+        tree = [root, *root.children(recursive=True)]
+        cpu = rss = 0.0
+        for process in tree:
+            try:
+                times = process.cpu_times()
+                cpu += times.user + times.system
+                rss += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return Usage(cpu, int(rss))
+
+    def _signal_group(self, signum: int) -> None:
+        try:
+            os.killpg(self.process.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        """SIGTERM to the server's whole process group, SIGKILL to whatever is left after 10 s."""
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._signal_group(signal.SIGKILL)
+        self.process.wait()
+        self._log.close()
+
+    def __enter__(self) -> "RunningServer":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

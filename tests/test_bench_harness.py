@@ -1,0 +1,238 @@
+"""The benchmark harness's own logic (bench/), without Prism, wrk or any server: fast and offline."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from openapi_schema_validator import OAS30Validator
+
+from bench.gate import Answer, judge, shape_differences
+from bench.model import CEILING, MOCK, PRISM, FULL, Measurement, RunResult, unexpected_answers
+from bench.prism_spec import base_path, fold_base_path
+from bench.report import evaluate_targets, summarize, targets_text
+from bench.scenarios import all_scenarios
+from bench.spec import first_request_example, load_spec
+from bench.wrk import RESULT_MARKER, LoadResult, lua_script, lua_string, parse_result
+
+SCENARIOS = {scenario.name: scenario for scenario in all_scenarios()}
+
+WRK_STDOUT = """Running 5s test @ http://127.0.0.1:4010/v1/jobs/us_jb_1
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     4.10ms    1.20ms  30.00ms   90.00%
+  40000 requests in 5.00s, 60.00MB read
+Requests/sec:   8000.00
+BENCH_RESULT {"requests":40000,"duration_us":5000000,"p50_us":3900,"p90_us":5100,"p99_us":9800,"connect_errors":0,"read_errors":1,"write_errors":0,"timeouts":2,"status_errors":0}
+"""
+
+
+def load(requests: int = 1000, p99_us: int = 10_000, status_errors: int = 0, timeouts: int = 0) -> LoadResult:
+    return LoadResult(requests, 1_000_000, p99_us // 3, p99_us // 2, p99_us, 0, 0, 0, timeouts, status_errors)
+
+
+# --- Prism's copy of a spec ------------------------------------------------------------------------------
+
+
+def test_flatfile_base_path_is_folded_into_every_path_for_prism() -> None:
+    spec = load_spec("flatfile")
+    folded = fold_base_path(spec)
+    assert base_path(spec) == "/v1"
+    assert "servers" not in folded
+    assert list(folded["paths"]) == [f"/v1{path}" for path in spec["paths"]]
+    assert folded["paths"]["/v1/jobs/{jobId}"] is spec["paths"]["/jobs/{jobId}"]
+    assert folded["components"] is spec["components"]
+
+
+def test_sift_paths_stay_as_they_are_because_its_server_url_has_no_path() -> None:
+    spec = load_spec("sift")
+    assert base_path(spec) == ""
+    assert list(fold_base_path(spec)["paths"]) == list(spec["paths"])
+
+
+@pytest.mark.parametrize(
+    ("servers", "expected"),
+    [([{"url": "https://h.example/v2/"}], "/v2"), ([{"url": "/api"}], "/api"), ([], ""), (None, "")],
+)
+def test_base_path_of_server_urls(servers: list[dict[str, str]] | None, expected: str) -> None:
+    assert base_path({"servers": servers, "paths": {}}) == expected
+
+
+# --- wrk -------------------------------------------------------------------------------------------------
+
+
+def test_wrk_result_line_is_parsed_among_wrk_own_report() -> None:
+    result = parse_result(WRK_STDOUT)
+    assert result.requests == 40000
+    assert result.requests_per_second == pytest.approx(8000.0)
+    assert (result.p50_us, result.p90_us, result.p99_us) == (3900, 5100, 9800)
+    assert result.socket_errors == 3
+
+
+def test_wrk_output_without_a_result_line_is_an_error_that_shows_the_output() -> None:
+    with pytest.raises(ValueError, match="Requests/sec"):
+        parse_result(WRK_STDOUT.replace(RESULT_MARKER, "SOMETHING ELSE "))
+
+
+def _lua_unescape(literal: str) -> str:
+    assert literal.startswith('"') and literal.endswith('"')
+    raw = re.sub(r"\\(\d{3})", lambda match: chr(int(match.group(1))), literal[1:-1])
+    return raw.encode("latin-1").decode()
+
+
+@pytest.mark.parametrize("text", ['{"a": "b\\\\c"}', "line\nbreak\ttab", "ünïcødé ✓", "]]==]"])
+def test_lua_string_literal_round_trips_and_is_plain_ascii(text: str) -> None:
+    literal = lua_string(text)
+    assert literal.isascii() and literal.isprintable()
+    assert '"' not in literal[1:-1] and not re.search(r"\\(?!\d{3})", literal)
+    assert _lua_unescape(literal) == text
+
+
+def test_lua_script_sets_method_every_header_and_the_body() -> None:
+    scenario = SCENARIOS["replace-plan"]
+    script = lua_script(scenario)
+    assert 'wrk.method = "PUT"' in script
+    for name, value in scenario.headers.items():
+        assert f"wrk.headers[{lua_string(name)}] = {lua_string(value)}" in script
+    assert f"wrk.body = {lua_string(scenario.body.decode())}" in script
+    assert "function done(summary, latency, requests)" in script
+    assert "wrk.body" not in lua_script(SCENARIOS["get-job"])
+
+
+# --- scenarios -------------------------------------------------------------------------------------------
+
+
+def test_scenarios_cover_the_issue_list() -> None:
+    assert {(s.name, s.method, s.expected_status) for s in SCENARIOS.values()} == {
+        ("get-job", "GET", 200),
+        ("list-jobs", "GET", 200),
+        ("replace-plan", "PUT", 200),
+        ("invalid-body", "PUT", 400),
+        ("sift-retry", "POST", 200),
+        ("unknown-path", "GET", 404),
+    }
+    assert SCENARIOS["sift-retry"].path.startswith("/api/v1/jobs/") and SCENARIOS["sift-retry"].path.endswith(":retry")
+    assert [s.name for s in SCENARIOS.values() if s.measures_ceiling] == ["get-job"]
+
+
+def test_replace_plan_sends_the_documented_body_and_invalid_body_breaks_its_schema() -> None:
+    spec = load_spec("flatfile")
+    assert json.loads(SCENARIOS["replace-plan"].body) == first_request_example(spec, "replaceJobPlan")
+    schema = {"$ref": "#/components/schemas/JobExecutionPlanRequest", "components": spec["components"]}
+    assert OAS30Validator(schema).is_valid(json.loads(SCENARIOS["replace-plan"].body))
+    assert not OAS30Validator(schema).is_valid(json.loads(SCENARIOS["invalid-body"].body))
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_every_scenario_knows_the_schema_its_answer_must_follow(name: str) -> None:
+    assert SCENARIOS[name].documented_schema()
+
+
+# --- the correctness gate --------------------------------------------------------------------------------
+
+
+def test_same_shape_with_different_values_has_no_difference() -> None:
+    left = {"data": {"id": "us_jb_1", "progress": 100, "tags": ["a"], "outcome": None, "ok": True}}
+    right = {"data": {"id": "us_jb_2", "progress": 12.5, "tags": [], "outcome": None, "ok": False}}
+    assert shape_differences(left, right) == []
+
+
+def test_shape_differences_name_the_place_and_both_sides() -> None:
+    left = {"data": {"id": "x", "extra": 1, "items": [{"n": 1}]}}
+    right = {"data": {"id": 3, "items": [{"n": "1"}]}}
+    assert shape_differences(left, right) == [
+        "/data: key 'extra' only in the first",
+        "/data/id: string vs number",
+        "/data/items/0/n: number vs string",
+    ]
+    assert shape_differences(True, 1) == ["/: boolean vs number"]
+
+
+def _job_body(job_id: str) -> bytes:
+    example = json.loads(json.dumps(load_spec("flatfile")["components"]["examples"]["JobComplete"]["value"]))
+    example["data"]["id"] = job_id
+    return json.dumps(example).encode()
+
+
+def test_gate_accepts_equivalent_answers() -> None:
+    verdict = judge(SCENARIOS["get-job"], Answer(200, _job_body("us_jb_bench42")), Answer(200, _job_body("us_jb_1")))
+    assert verdict.problems == [] and verdict.notes == []
+
+
+def test_gate_refuses_a_different_status_and_says_which_server() -> None:
+    verdict = judge(SCENARIOS["get-job"], Answer(200, _job_body("a")), Answer(401, b'{"errors":[{"message":"no"}]}'))
+    assert verdict.problems == ["prism answered 401, expected 200"]
+
+
+def test_gate_refuses_a_body_that_is_not_json() -> None:
+    verdict = judge(SCENARIOS["get-job"], Answer(200, b"<html>"), Answer(200, _job_body("a")))
+    assert verdict.problems == ["mock body is not JSON: b'<html>'"]
+
+
+def test_gate_refuses_a_mock_body_outside_the_documented_schema() -> None:
+    wrong = json.dumps({"data": {"id": 42}}).encode()
+    verdict = judge(SCENARIOS["get-job"], Answer(200, wrong), Answer(200, _job_body("a")))
+    assert any(problem.startswith("mock body /data") for problem in verdict.problems)
+
+
+def test_gate_refuses_documented_bodies_of_different_shapes() -> None:
+    mock = json.loads(_job_body("a"))
+    del mock["data"]["outcome"]
+    verdict = judge(SCENARIOS["get-job"], Answer(200, json.dumps(mock).encode()), Answer(200, _job_body("a")))
+    assert verdict.problems == ["shape /data: key 'outcome' only in the second (mock vs prism)"]
+
+
+def test_gate_notes_prism_own_error_shape_without_refusing() -> None:
+    mock = Answer(404, b'{"errors": [{"key": "path", "message": "no operation at /v1/no-such-resource"}]}')
+    prism = Answer(404, b'{"type": "https://stoplight.io/prism/errors#NO_PATH_MATCHED_ERROR", "status": 404}')
+    verdict = judge(SCENARIOS["unknown-path"], mock, prism)
+    assert verdict.problems == []
+    assert len(verdict.notes) == 1 and "not in the documented shape" in verdict.notes[0]
+
+
+def test_gate_holds_the_mock_to_the_error_shape_on_an_unknown_path() -> None:
+    prism = Answer(404, b'{"type": "about:blank", "status": 404}')
+    verdict = judge(SCENARIOS["unknown-path"], Answer(404, b'{"detail": "Not Found"}'), prism)
+    assert "mock body /: 'errors' is a required property" in verdict.problems
+
+
+# --- figures and targets ---------------------------------------------------------------------------------
+
+
+def test_unexpected_answers_count_the_wrong_status_class_and_socket_errors() -> None:
+    assert unexpected_answers(SCENARIOS["get-job"], load(status_errors=3, timeouts=1)) == 4
+    assert unexpected_answers(SCENARIOS["unknown-path"], load(requests=100, status_errors=100)) == 0
+    assert unexpected_answers(SCENARIOS["unknown-path"], load(requests=100, status_errors=90)) == 10
+
+
+def _measurement(scenario: str, server: str, requests: int, p99_us: int, repeat: int = 0) -> Measurement:
+    return Measurement(scenario, server, 32, repeat, load(requests, p99_us), 90.0, 2**20 * (repeat + 1), 0, 0.1 * repeat)
+
+
+def test_summaries_take_medians_over_repeats_and_the_largest_rss() -> None:
+    runs = [_measurement("get-job", MOCK, requests, p99, repeat)
+            for repeat, (requests, p99) in enumerate([(100, 9000), (300, 1000), (200, 5000)])]
+    (summary,) = summarize(runs)
+    assert (summary.requests_per_second, summary.p99_ms, summary.rss_mb, summary.other_cores) == (200, 5.0, 3, 0.1)
+
+
+def test_targets_pass_and_fail_on_the_issue_ratios() -> None:
+    measurements = [
+        _measurement("get-job", MOCK, 3000, 2000),
+        _measurement("get-job", PRISM, 2000, 10_000),  # 1.5× req/s: pass; p99 0.2×: pass
+        _measurement("get-job", CEILING, 13_000, 1000),  # 3000 / 13000 = 0.23: fail
+        _measurement("sift-retry", MOCK, 2000, 3000),
+        _measurement("sift-retry", PRISM, 2000, 10_000),  # 1.0× req/s: fail; p99 0.3×: fail
+    ]
+    result = RunResult(FULL, {MOCK: [0.6, 0.5, 0.7], PRISM: [1.2, 1.4, 1.0]}, measurements, [], [])
+    scenarios = [SCENARIOS["get-job"], SCENARIOS["sift-retry"]]
+    lines = targets_text(evaluate_targets(result, summarize(measurements), scenarios))
+    assert lines == [
+        "PASS  get-job: req/s vs Prism at 32 connections: 1.50× (goal ≥ 1.5×)",
+        "PASS  get-job: p99 vs Prism at 32 connections: 0.20× (goal ≤ 0.25×)",
+        "FAIL  get-job: req/s vs bare Starlette at 32 connections: 0.23× (goal ≥ 0.25×)",
+        "FAIL  sift-retry: req/s vs Prism at 32 connections: 1.00× (goal ≥ 1.5×)",
+        "FAIL  sift-retry: p99 vs Prism at 32 connections: 0.30× (goal ≤ 0.25×)",
+        "PASS  start-up to first response vs Prism: 0.50× (goal ≤ 0.5×)",
+    ]
