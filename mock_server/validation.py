@@ -55,17 +55,11 @@ def _field(error: jsonschema_rs.ValidationError) -> str:
     return ".".join(path) if path else "body"
 
 
-def _parameter_violations(validator: jsonschema_rs.Validator, value: Any, name: str, label: str) -> list[Violation]:
+def _violations(validator: jsonschema_rs.Validator, value: Any, label: str, name: str | None = None) -> list[Violation]:
+    """Every violation, named `name`, or by its place in the body (`fieldMapping.0.sourceField`) without one."""
     if validator.is_valid(value):
         return []
-    return [Violation(name, f"{label}: {error.message}") for error in validator.iter_errors(value)]
-
-
-def _body_violations(validator: jsonschema_rs.Validator, value: Any) -> list[Violation]:
-    """Each violation is named by its place in the body (`fieldMapping.0.sourceField`), `body` for the whole."""
-    if validator.is_valid(value):
-        return []
-    return [Violation(_field(error), f"body: {error.message}") for error in validator.iter_errors(value)]
+    return [Violation(name or _field(error), f"{label}: {error.message}") for error in validator.iter_errors(value)]
 
 
 def _parameter_value(parameter: Parameter, values: Sequence[str]) -> tuple[Any, list[Violation]]:
@@ -101,7 +95,7 @@ def _parameters(operation: Operation, request: RawRequest) -> tuple[dict[str, An
             violations.extend(problems)
             continue
         label = f"{parameter.location} parameter {parameter.name!r}"
-        violations.extend(_parameter_violations(parameter.validator, value, parameter.name, label))
+        violations.extend(_violations(parameter.validator, value, label, parameter.name))
         parameters[parameter.name] = value
     return parameters, violations
 
@@ -135,7 +129,7 @@ def _body(operation: Operation, request: RawRequest) -> tuple[Any, list[Violatio
         value = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:
         return None, [Violation("body", f"the body is not valid JSON: {error}")]
-    return value, _body_violations(spec.validator, value)
+    return value, _violations(spec.validator, value, "body")
 
 
 def validate(operation: Operation, request: RawRequest) -> ValidRequest | list[Violation]:
