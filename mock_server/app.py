@@ -1,4 +1,5 @@
-"""Assemble the mock: Connexion's middleware (errors, Swagger UI) around our pipeline, with CORS outermost.
+"""Assemble the mock: CORS, then the mode's middlewares, then our pipeline; behind it Connexion's lifespan,
+error and Swagger UI middlewares, for what the pipeline passes on.
 
 Connexion's own routing, security and validation middlewares are left out on purpose (order-dependent
 routing, 401 without a token-info function, first-error-only validation in problem+json); its
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import Protocol
 
 import yaml
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 with warnings.catch_warnings():
@@ -33,6 +33,7 @@ with warnings.catch_warnings():
     from connexion.options import SwaggerUIOptions
 
 from mock_server.auth import BearerAuth
+from mock_server.cors import StampedCORSMiddleware
 from mock_server.dynamic import DataGenerator
 from mock_server.pipeline import Limits, MockPipeline, index_body, not_found
 from mock_server.responder import Responder, StaticResponder
@@ -136,16 +137,14 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
         not_found(apis),
         lifespan=mode.lifespan,
         middlewares=[
-            LifespanMiddleware,
             partial(
-                CORSMiddleware,
+                StampedCORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["*"],
                 allow_headers=["*"],
                 expose_headers=exposed,
                 max_age=600,
             ),
-            ServerErrorMiddleware,
             *mode.middlewares(),
             partial(
                 MockPipeline,
@@ -158,7 +157,9 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 ),
                 limits=settings.limits,
             ),
-            # Only what the pipeline passes on (docs, unknown paths) goes through these two.
+            # Only what the pipeline passes on (the lifespan, docs, unknown paths) goes through these.
+            LifespanMiddleware,
+            ServerErrorMiddleware,
             ExceptionMiddleware,
             SwaggerUIMiddleware,
         ],

@@ -1,11 +1,14 @@
 """The mock's request path, as one ASGI middleware: route → auth → controls + validation → respond.
 
-Requests under the docs prefixes go on to the next app (Swagger UI, then `not_found`).
+Requests under the docs prefixes go on to the next app (Swagger UI, then `not_found`). A failure of the mock
+itself is answered here too, as a 500 in the API's error shape, so no generic error middleware sits on the
+request path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote
@@ -22,6 +25,8 @@ from mock_server.spec import Api, Operation
 from mock_server.validation import RawRequest, validate
 
 Headers = dict[str, list[str]]
+UNEXPECTED_FAILURE = "the mock failed to answer this request; the traceback is in its log"
+logger = logging.getLogger(__name__)
 _SESSION = SESSION_HEADER.lower()
 
 
@@ -130,7 +135,11 @@ class MockPipeline:
         if operation is None:
             await send_reply(send, _no_such_method(match.item, scope["method"]))
             return
-        reply = await self._answer(operation, match, scope, receive)
+        try:
+            reply = await self._answer(operation, match, scope, receive)
+        except Exception:
+            logger.exception("jobs-mock failed to answer %s %s", scope["method"], scope["path"])
+            reply = error_reply(match.item.api, 500, [Violation(None, UNEXPECTED_FAILURE)])
         if reply is not None:
             await send_reply(send, reply)
 

@@ -16,6 +16,7 @@ from conftest import AsgiClient
 from test_state_support import FakeClock, open_engine
 
 from mock_server.app import Settings, build_app
+from mock_server.pipeline import UNEXPECTED_FAILURE
 from mock_server.spec import load_api
 from mock_server.state import StateEngine, StateRequest
 from mock_server.state.flatfile import LIFECYCLE as FLATFILE_LIFECYCLE
@@ -237,6 +238,18 @@ def test_control_errors_are_in_an_api_error_shape(
     assert message in response.json()["errors"][0]["message"]
     if status == 405:
         assert response.headers["allow"] == "POST"
+
+
+def test_a_failing_control_endpoint_is_a_500_in_an_api_error_shape(
+    http: AsgiClient, stateful: tuple[StateEngine, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_failure() -> list[str]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(stateful[0], "sessions", disk_failure)
+    response = http.get("/__mock/sessions")
+    assert response.status_code == 500
+    assert response.json() == {"errors": [{"message": UNEXPECTED_FAILURE}]}
 
 
 def test_the_advancer_ticks_in_the_background(engine: StateEngine) -> None:

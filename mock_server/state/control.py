@@ -12,6 +12,7 @@ Errors are in the error shape given (the mock passes that of the API an unknown 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import Any
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.errors import ErrorFormat, ErrorKind, Violation
-from mock_server.pipeline import send_reply
+from mock_server.pipeline import UNEXPECTED_FAILURE, send_reply
 from mock_server.render import dumps
 from mock_server.responder import Reply
 
@@ -30,6 +31,7 @@ from .errors import StateError, invalid
 CONTROL_PREFIX = "/__mock"
 _JSON = (b"content-type", b"application/json")
 _SESSION_HEADER = SESSION_HEADER.lower().encode("latin-1")
+logger = logging.getLogger(__name__)
 
 
 def _session_header(scope: Scope) -> str | None:
@@ -108,6 +110,10 @@ class StateControl:
             body = await asyncio.to_thread(endpoint, query.get("session") or header, query)
         except StateError as error:
             await self._error(send, error.status, Violation(error.field, error.message), kind=error.kind)
+            return
+        except Exception:
+            logger.exception("jobs-mock failed to answer %s %s", scope["method"], scope["path"])
+            await self._error(send, 500, Violation(None, UNEXPECTED_FAILURE))
             return
         await send_reply(send, Reply(200, dumps(body), [_JSON]))
 
