@@ -29,7 +29,7 @@ class Controls:
 NO_CONTROLS = Controls()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Choice:
     response: Response
     example: Example | None  # None: generate from the schema

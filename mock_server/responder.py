@@ -19,7 +19,7 @@ _JSON = (b"content-type", JSON_MEDIA_TYPE.encode())
 SESSION_HEADER = "X-Mock-Session"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Call:
     api: Api
     operation: Operation
@@ -31,7 +31,7 @@ class Call:
     session: str | None = None  # the X-Mock-Session header: whose state a stateful responder uses
 
 
-@dataclass
+@dataclass(slots=True)
 class Reply:
     status: int
     body: bytes = b""

@@ -20,7 +20,7 @@ _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawRequest:
     """What validation needs from the wire; headers and query are multi-valued, header names lower case."""
 
@@ -31,7 +31,7 @@ class RawRequest:
     body: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ValidRequest:
     parameters: dict[str, Any]  # coerced, by spec name
     body: Any  # parsed JSON, or None
