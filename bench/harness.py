@@ -1,6 +1,7 @@
 """One benchmark run: start-up times, the correctness gate, then alternating load runs on every server."""
 
 import dataclasses
+import os
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -8,7 +9,8 @@ from pathlib import Path
 
 from bench.gate import Answer, judge
 from bench.prism_spec import write_prism_spec
-from bench.model import CEILING, MOCK, PRISM, Measurement, RunResult, Settings, unexpected_answers
+from bench.model import (CEILING, MOCK, PRISM, SCALING_CONNECTIONS, Measurement, RunResult, Settings,
+                         unexpected_answers, workers_label)
 from bench.scenarios import Scenario
 from bench.servers import CpuSnapshot, RunningServer, ServerCommand, request
 from bench.wrk import lua_script, run_wrk, wrk_command
@@ -20,8 +22,10 @@ class GateFailed(Exception):
     pass
 
 
-def mock_command(api: str) -> ServerCommand:
-    return ServerCommand(MOCK, (sys.executable, "-m", "mock_server", "serve", api, "--port", "{port}", "--log-level", "warning"))
+def mock_command(api: str, workers: int = 1) -> ServerCommand:
+    label = MOCK if workers == 1 else workers_label(workers)
+    return ServerCommand(label, (sys.executable, "-m", "mock_server", "serve", api, "--port", "{port}",
+                                 "--workers", str(workers), "--log-level", "warning"))
 
 
 def prism_command(prism_bin: Path, spec: Path) -> ServerCommand:
@@ -48,10 +52,12 @@ class Harness:
         self.commands_run: list[str] = []
         self.gate_notes: list[str] = []
 
-    def launch(self, stack: ExitStack, command: ServerCommand, name: str, probe: Scenario) -> tuple[RunningServer, float]:
-        server = stack.enter_context(RunningServer(command, self.settings.server_core, self.work_dir / f"{name}.log"))
+    def launch(self, stack: ExitStack, command: ServerCommand, name: str, probe: Scenario,
+               cpus: str | None = None) -> tuple[RunningServer, float]:
+        cpus = cpus or self.settings.server_cpus
+        server = stack.enter_context(RunningServer(command, cpus, self.work_dir / f"{name}.log"))
         seconds = server.wait_first_response(probe)
-        self._record(command.display(self.settings.server_core))
+        self._record(command.display(cpus))
         return server, seconds
 
     def _record(self, command_line: str) -> None:
@@ -91,11 +97,10 @@ class Harness:
         return mock_answers
 
     def measure(self, scenario: Scenario, label: str, server: RunningServer, connections: int, repeat: int,
-                duration_s: int) -> Measurement:
+                duration_s: int, load_cpus: str) -> Measurement:
         script = self.work_dir / f"{scenario.name}.lua"
         script.write_text(lua_script(scenario), encoding="utf-8")
-        argv = wrk_command(f"http://127.0.0.1:{{port}}{scenario.path}", script, connections, duration_s,
-                           self.settings.load_core)
+        argv = wrk_command(f"http://127.0.0.1:{{port}}{scenario.path}", script, connections, duration_s, load_cpus)
         self._record(" ".join(argv))
         before = CpuSnapshot.take(server)
         load = run_wrk([part.replace("{port}", str(server.port)) for part in argv])
@@ -107,26 +112,27 @@ class Harness:
                            after.server.rss_bytes, unexpected_answers(scenario, load), max(0.0, others / elapsed))
 
     def measure_quietly(self, scenario: Scenario, label: str, server: RunningServer, connections: int,
-                        repeat: int) -> Measurement:
+                        repeat: int, load_cpus: str) -> Measurement:
         """A run disturbed by other processes is run again (``attempts`` in all at most); the quietest is kept."""
         tries: list[Measurement] = []
         while len(tries) < self.settings.attempts:
-            tries.append(self.measure(scenario, label, server, connections, repeat, self.settings.duration_s))
+            tries.append(self.measure(scenario, label, server, connections, repeat, self.settings.duration_s, load_cpus))
             if tries[-1].other_cores <= self.settings.quiet_cores:
                 break
         return dataclasses.replace(min(tries, key=lambda m: m.other_cores), attempts=len(tries))
 
-    def load_runs(self, scenario: Scenario, servers: dict[str, RunningServer]) -> list[Measurement]:
+    def load_runs(self, scenario: Scenario, servers: dict[str, RunningServer], connection_counts: tuple[int, ...],
+                  load_cpus: str) -> list[Measurement]:
         settings = self.settings
         labels = list(servers)
         for label in labels:  # warm-up, not recorded: JITs, caches and connection pools settle
-            self.measure(scenario, label, servers[label], max(settings.connections), -1, settings.warmup_s)
+            self.measure(scenario, label, servers[label], max(connection_counts), -1, settings.warmup_s, load_cpus)
         measurements = []
-        for connections in settings.connections:
+        for connections in connection_counts:
             for repeat in range(settings.repeats):
                 shift = repeat % len(labels)
                 for label in labels[shift:] + labels[:shift]:
-                    measurement = self.measure_quietly(scenario, label, servers[label], connections, repeat)
+                    measurement = self.measure_quietly(scenario, label, servers[label], connections, repeat, load_cpus)
                     measurements.append(measurement)
                     self.say(f"{scenario.name:>13} c={connections:<3} {label:>9}: "
                              f"{measurement.load.requests_per_second:8.0f} req/s  p99 {measurement.load.p99_us / 1000:7.2f} ms"
@@ -153,5 +159,20 @@ class Harness:
                 on_load = {MOCK: servers[MOCK, scenario.api], PRISM: servers[PRISM, scenario.api]}
                 if scenario.measures_ceiling:
                     on_load[CEILING] = ceiling
-                measurements += self.load_runs(scenario, on_load)
-        return RunResult(self.settings, startup, measurements, self.gate_notes, self.commands_run)
+                measurements += self.load_runs(scenario, on_load, self.settings.connections, self.settings.load_cpus)
+        scaling = self.workers_scaling(probe)
+        return RunResult(self.settings, startup, measurements, self.gate_notes, self.commands_run, scaling)
+
+    def workers_scaling(self, probe: Scenario) -> list[Measurement]:
+        """`jobs-mock serve --workers N` on get-a-job, the servers taking turns; the servers and wrk are free to use
+        every CPU, as someone running more than one worker would run it."""
+        if not self.settings.scaling_workers:
+            return []
+        every_cpu = f"0-{(os.cpu_count() or 1) - 1}"
+        with ExitStack() as stack:
+            servers = {
+                workers_label(workers): self.launch(stack, mock_command(probe.api, workers), f"workers-{workers}", probe,
+                                                    every_cpu)[0]
+                for workers in self.settings.scaling_workers
+            }
+            return self.load_runs(probe, servers, (SCALING_CONNECTIONS,), every_cpu)

@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.harness import mock_command
+from bench.model import FULL
 from bench.scenarios import all_scenarios
 from bench.servers import RunningServer
 from bench.tools import ensure_wrk
@@ -70,13 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="hotspots-") as work, ExitStack() as stack:
         work_dir = Path(work)
-        server = stack.enter_context(RunningServer(mock_command(scenario.api), 0, work_dir / "mock.log"))
+        server = stack.enter_context(RunningServer(mock_command(scenario.api), FULL.server_cpus, work_dir / "mock.log"))
         server.wait_first_response(scenario)
         script = work_dir / "load.lua"
         script.write_text(lua_script(scenario), encoding="utf-8")
         load = subprocess.Popen(
             wrk_command(f"http://127.0.0.1:{server.port}{scenario.path}", script, arguments.connections,
-                        arguments.duration + 2, 1),
+                        arguments.duration + 2, FULL.load_cpus),
             stdout=subprocess.DEVNULL,
         )
         stack.callback(load.wait)

@@ -1,11 +1,16 @@
 """What a run is made of: its settings, the servers' labels and the raw measurements."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.scenarios import Scenario
 from bench.wrk import LoadResult
 
 MOCK, PRISM, CEILING = "jobs-mock", "prism", "starlette"
+SCALING_CONNECTIONS = 32
+
+
+def workers_label(workers: int) -> str:
+    return f"{MOCK} --workers {workers}"
 
 
 @dataclass(frozen=True)
@@ -17,8 +22,9 @@ class Settings:
     startup_launches: int
     attempts: int  # a run disturbed by other processes is run again, this many times in all at most
     quiet_cores: float = 0.25  # CPU (in cores) other processes may use during a run without disturbing it
-    server_core: int = 0
-    load_core: int = 1
+    server_cpus: str = "0"  # taskset CPU lists
+    load_cpus: str = "1"
+    scaling_workers: tuple[int, ...] = (1, 2)  # `jobs-mock serve --workers N` on get-a-job, every CPU shared
 
 
 FULL = Settings(duration_s=5, warmup_s=1, connections=(1, 32, 128), repeats=3, startup_launches=3, attempts=2)
@@ -46,6 +52,7 @@ class RunResult:
     measurements: list[Measurement]
     gate_notes: list[str]
     commands: list[str]
+    scaling: list[Measurement] = field(default_factory=list)  # server label `jobs-mock --workers N`
 
 
 def unexpected_answers(scenario: Scenario, load: LoadResult) -> int:

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.model import CEILING, MOCK, PRISM, Measurement, RunResult
+from bench.model import CEILING, MOCK, PRISM, SCALING_CONNECTIONS, Measurement, RunResult
 from bench.scenarios import Scenario
 
 TARGET_CONNECTIONS = 32
@@ -97,8 +97,24 @@ def results_table(summaries: list[Summary], scenarios: list[Scenario]) -> list[s
     return lines
 
 
+def scaling_table(result: RunResult) -> list[str]:
+    """`--workers N` against one worker: medians at 32 connections, and the throughput relative to one worker."""
+    rows = sorted(summarize(result.scaling), key=lambda s: int(s.server.rsplit(" ", 1)[1]))
+    if not rows:
+        return ["Not measured in this run."]
+    one = rows[0].requests_per_second
+    lines = ["| server | req/s | × first row | p50 ms | p99 ms | CPU % | RSS MiB | unexpected | others |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        f"| `{s.server}` | {s.requests_per_second:,.0f} | {s.requests_per_second / one:.2f} | {s.p50_ms:.2f} "
+        f"| {s.p99_ms:.2f} | {s.cpu_percent:.0f} | {s.rss_mb:.0f} | {s.unexpected} | {s.other_cores:.2f} |"
+        for s in rows
+    ]
+    return lines
+
+
 def _disturbance(result: RunResult) -> str:
-    measured = result.measurements
+    measured = [*result.measurements, *result.scaling]
     repeated = sum(1 for m in measured if m.attempts > 1)
     disturbed = sum(1 for m in measured if m.other_cores > result.settings.quiet_cores)
     return f"This run: {repeated} of {len(measured)} runs were repeated; {disturbed} stayed disturbed."
@@ -118,8 +134,8 @@ def markdown(result: RunResult, summaries: list[Summary], targets: list[Target],
     lines = [
         f"# {title}", "",
         f"{settings.duration_s:g} s per run after a {settings.warmup_s:g} s warm-up, {settings.repeats} repeat(s) "
-        f"(medians), connections {', '.join(map(str, settings.connections))}; servers on core {settings.server_core}, "
-        f"wrk (1 thread) on core {settings.load_core}; one process per server, all traffic on 127.0.0.1; "
+        f"(medians), connections {', '.join(map(str, settings.connections))}; servers on CPU {settings.server_cpus}, "
+        f"wrk (1 thread) on CPU {settings.load_cpus}; one process per server, all traffic on 127.0.0.1; "
         "the servers take turns run by run.", "",
         "## Targets", "", *[f"- {line}" for line in targets_text(targets)], "",
         "## Throughput and latency", "", *results_table(summaries, scenarios), "",
@@ -129,6 +145,10 @@ def markdown(result: RunResult, summaries: list[Summary], targets: list[Target],
         f"{settings.quiet_cores:g} core was run again, {settings.attempts} times in all at most, and the quietest "
         f"attempt kept. {_disturbance(result)}", "",
         f"![throughput and p99]({chart_name})", "",
+        f"## Scaling with `jobs-mock serve --workers N` (get-a-job, {SCALING_CONNECTIONS} connections)", "",
+        "The same load, but the servers and wrk (1 thread) may use every CPU of the machine, so extra workers share "
+        "them with wrk; `CPU %` is summed over the workers, in % of one core.", "",
+        *scaling_table(result), "",
         "## Start-up to first response (flatfile spec, get-a-job)", "",
         "| server | median s | launches s |", "|---|---:|---|", *startup, "",
         "## Scenarios", "",

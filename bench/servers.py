@@ -1,4 +1,4 @@
-"""Servers under test: launched pinned to one core, timed to their first response, measured, always stopped."""
+"""Servers under test: launched pinned to CPUs, timed to their first response, measured, always stopped."""
 
 import http.client
 import os
@@ -45,10 +45,10 @@ class ServerCommand:
     def argv_for(self, port: int) -> list[str]:
         return [part.replace("{port}", str(port)) for part in self.argv]
 
-    def display(self, core: int) -> str:
+    def display(self, cpus: str) -> str:
         """The command line as a shell would run it, ``{port}`` left as is."""
         settings = [f"{name}={value}" for name, value in self.env.items()]
-        return " ".join([*settings, "taskset", "-c", str(core), *self.argv])
+        return " ".join([*settings, "taskset", "-c", cpus, *self.argv])
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,12 @@ class CpuSnapshot:
 
 
 class RunningServer:
-    """One server process (and its children), pinned to ``core``, logging to ``log_path``."""
+    """One server process (and its children), pinned to the CPU list ``cpus``, logging to ``log_path``."""
 
-    def __init__(self, command: ServerCommand, core: int, log_path: Path) -> None:
+    def __init__(self, command: ServerCommand, cpus: str, log_path: Path) -> None:
         self.command = command
         self.port = free_port()
-        self.argv = ["taskset", "-c", str(core), *command.argv_for(self.port)]
+        self.argv = ["taskset", "-c", cpus, *command.argv_for(self.port)]
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("wb")
         self.started_at = time.perf_counter()

@@ -69,9 +69,9 @@ def parse_result(stdout: str) -> LoadResult:
     raise ValueError(f"wrk printed no {RESULT_MARKER.strip()} line:\n{stdout}")
 
 
-def wrk_command(url: str, script: Path, connections: int, duration_s: int, core: int) -> list[str]:
+def wrk_command(url: str, script: Path, connections: int, duration_s: int, cpus: str) -> list[str]:
     return [
-        "taskset", "-c", str(core), "wrk", "-t1", f"-c{connections}", f"-d{duration_s}s",
+        "taskset", "-c", cpus, "wrk", "-t1", f"-c{connections}", f"-d{duration_s}s",
         "--timeout", "10s", "-s", str(script), url,
     ]
 

@@ -9,9 +9,9 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from bench.gate import Answer, judge, shape_differences
-from bench.model import CEILING, MOCK, PRISM, FULL, Measurement, RunResult, unexpected_answers
+from bench.model import CEILING, FULL, MOCK, PRISM, Measurement, RunResult, unexpected_answers, workers_label
 from bench.prism_spec import base_path, fold_base_path
-from bench.report import evaluate_targets, summarize, targets_text
+from bench.report import evaluate_targets, scaling_table, summarize, targets_text
 from bench.scenarios import all_scenarios
 from bench.spec import first_request_example, load_spec
 from bench.wrk import RESULT_MARKER, LoadResult, lua_script, lua_string, parse_result
@@ -236,3 +236,16 @@ def test_targets_pass_and_fail_on_the_issue_ratios() -> None:
         "FAIL  sift-retry: p99 vs Prism at 32 connections: 0.30× (goal ≤ 0.25×)",
         "PASS  start-up to first response vs Prism: 0.50× (goal ≤ 0.5×)",
     ]
+
+
+def test_scaling_rows_are_ordered_by_workers_and_relative_to_one_worker() -> None:
+    scaling = [
+        _measurement("get-job", workers_label(2), requests, 2000, repeat)
+        for repeat, requests in enumerate([25_000, 27_000, 26_000])
+    ] + [_measurement("get-job", workers_label(1), 13_000, 4000, repeat) for repeat in range(3)]
+    result = RunResult(FULL, {}, [], [], [], scaling)
+    rows = scaling_table(result)
+    assert rows[2].startswith("| `jobs-mock --workers 1` | 13,000 | 1.00 |")
+    assert rows[3].startswith("| `jobs-mock --workers 2` | 26,000 | 2.00 | ")
+    assert "| 2.00 | " in rows[3] and rows[3].count("|") == 10
+    assert scaling_table(RunResult(FULL, {}, [], [], [])) == ["Not measured in this run."]
