@@ -35,7 +35,8 @@ with warnings.catch_warnings():
 from mock_server.auth import BearerAuth
 from mock_server.cors import StampedCORSMiddleware
 from mock_server.dynamic import DataGenerator
-from mock_server.pipeline import Limits, MockPipeline, index_body, not_found
+from mock_server.docs import fixed_pages
+from mock_server.pipeline import Limits, MockPipeline, not_found
 from mock_server.responder import Responder, StaticResponder
 from mock_server.spec import Api, load_api
 from mock_server.state import StateFileError
@@ -151,10 +152,8 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 apis=apis,
                 auth=BearerAuth(settings.token),
                 responder=mode.responder(static),
-                index=index_body(apis, docs),
-                docs_prefixes=tuple(
-                    prefix for ui, spec in docs.values() for prefix in (ui.rstrip("/"), spec.rsplit(".", 1)[0] + ".")
-                ),
+                pages=fixed_pages(apis, docs),
+                docs_prefixes=tuple(ui.rstrip("/") for ui, _ in docs.values()),
                 limits=settings.limits,
             ),
             # Only what the pipeline passes on (the lifespan, docs, unknown paths) goes through these.
@@ -170,8 +169,9 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
         middleware.add_api(
             api.document,
             base_path=prefix,
+            # The pipeline serves the spec itself (`mock_server/docs.py`); Swagger UI points at it.
             swagger_ui_options=SwaggerUIOptions(
-                swagger_ui_path=ui_path[len(prefix) :].rstrip("/"), spec_path=spec_path[len(prefix) :]
+                serve_spec=False, swagger_ui_path=ui_path[len(prefix) :].rstrip("/"), spec_path=spec_path[len(prefix) :]
             ),
         )
     return MockApp(middleware, apis, mode)

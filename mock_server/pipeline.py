@@ -1,6 +1,7 @@
 """The mock's request path, as one ASGI middleware: route → auth → controls + validation → respond.
 
-Requests under the docs prefixes go on to the next app (Swagger UI, then `not_found`). A failure of the mock
+Fixed pages (`GET /`, the specs) are answered from bytes built at start-up; requests under the Swagger UI
+prefixes go on to the next app (Swagger UI, then `not_found`). A failure of the mock
 itself is answered here too, as a 500 in the API's error shape, so no generic error middleware sits on the
 request path.
 """
@@ -18,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server.auth import CHALLENGE, BearerAuth
 from mock_server.errors import Violation
 from mock_server.negotiation import parse_controls
-from mock_server.render import dumps
+from mock_server.docs import Pages
 from mock_server.responder import SESSION_HEADER, Call, Reply, Responder, error_reply
 from mock_server.router import Match, PathItem, Router
 from mock_server.spec import Api, Operation
@@ -110,7 +111,7 @@ class MockPipeline:
         apis: list[Api],
         auth: BearerAuth,
         responder: Responder,
-        index: bytes,
+        pages: Pages,
         docs_prefixes: tuple[str, ...],
         limits: Limits = Limits(),
     ) -> None:
@@ -120,7 +121,7 @@ class MockPipeline:
         self.router = Router(apis)
         self.auth = auth
         self.responder = responder
-        self.index = index
+        self.pages = pages
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,8 +146,9 @@ class MockPipeline:
 
     async def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
-        if path == "/" and scope["method"] == "GET":
-            await send_reply(send, Reply(200, self.index, [(b"content-type", b"application/json")]))
+        page = self.pages.get(path) if scope["method"] == "GET" else None
+        if page is not None:
+            await send_reply(send, page)
         elif path.startswith(self.docs_prefixes):
             await self.app(scope, receive, send)
         else:
@@ -209,33 +211,3 @@ def not_found(apis: list[Api]) -> Callable[[Scope, Receive, Send], object]:
             await send_reply(send, not_found_reply(apis, scope["path"]))
 
     return app
-
-
-def index_body(apis: list[Api], docs: dict[str, tuple[str, str]]) -> bytes:
-    """`GET /`: each API with its docs URLs and every operation with its statuses and example names."""
-    return dumps(
-        {
-            "apis": [
-                {
-                    "name": api.name,
-                    "title": api.title,
-                    "version": api.version,
-                    "basePath": api.base_path,
-                    "swaggerUi": docs[api.name][0],
-                    "openapi": docs[api.name][1],
-                    "operations": [
-                        {
-                            "operationId": operation.operation_id,
-                            "method": operation.method,
-                            "path": operation.url_path,
-                            "responses": {
-                                str(status): list(response.examples) for status, response in operation.responses.items()
-                            },
-                        }
-                        for operation in api.operations
-                    ],
-                }
-                for api in apis
-            ]
-        }
-    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 from jobs_openapi import spec_path
+from openapi_spec_validator import validate
 
 from mock_server.app import Settings, build_app
 from tests.conftest import AsgiClient
@@ -130,3 +132,16 @@ def test_swagger_ui_and_spec_are_served_per_api(mock: AsgiClient, ui: str, spec:
     assert mock.get(ui + "swagger-ui-bundle.js").status_code == 200
     document = mock.get(spec).json()
     assert title in document["info"]["title"]
+
+
+@pytest.mark.parametrize(("api", "spec"), [("flatfile", "/v1/openapi"), ("sift", "/sift/openapi")])
+def test_the_spec_is_served_as_written_with_the_mock_as_first_server(mock: AsgiClient, api: str, spec: str) -> None:
+    source = yaml.safe_load(spec_path(api).read_text(encoding="utf-8"))
+    as_json = mock.get(spec + ".json")
+    as_yaml = mock.get(spec + ".yaml")
+    assert (as_json.headers["content-type"], as_yaml.headers["content-type"]) == ("application/json", "application/yaml")
+    servers = [{"url": "/v1" if api == "flatfile" else "/", "description": "this mock (jobs-mock)"}, *source["servers"]]
+    assert yaml.safe_load(as_yaml.text) == {**source, "servers": servers}
+    assert as_json.json() == json.loads(json.dumps({**source, "servers": servers}))
+    assert "$ref" in as_json.text  # named schemas stay named: Swagger UI shows them as models
+    validate(as_json.json())
