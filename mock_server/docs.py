@@ -8,8 +8,6 @@ UI's "Try it out" calls it.
 
 from __future__ import annotations
 
-import datetime
-import json
 from typing import Any
 
 import yaml
@@ -21,13 +19,6 @@ from mock_server.spec import Api
 Pages = dict[str, Reply]
 
 
-def _json_value(value: Any) -> str:
-    """YAML reads unquoted dates as dates; JSON has them as strings."""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 def served_document(api: Api) -> dict[str, Any]:
     mock = {"url": api.base_path or "/", "description": "this mock (jobs-mock)"}
     return {**api.document, "servers": [mock, *api.document.get("servers", ())]}
@@ -36,7 +27,7 @@ def served_document(api: Api) -> dict[str, Any]:
 def spec_pages(api: Api, json_url: str) -> Pages:
     """`json_url` (`…/openapi.json`) and its `.yaml` twin."""
     document = served_document(api)
-    as_json = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_json_value).encode()
+    as_json = dumps(document)
     as_yaml = yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True).encode()
     return {
         json_url: Reply(200, as_json, [(b"content-type", b"application/json")]),

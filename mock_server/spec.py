@@ -102,10 +102,24 @@ class Api:
         return "/".join(shared)
 
 
+class _JsonTypesLoader(yaml.CSafeLoader):
+    """YAML read as OpenAPI means it: JSON's types only, so an unquoted date stays a string, as in JSON."""
+
+
+_JsonTypesLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_JsonTypesLoader)
+
+
 def load_api(source: str) -> Api:
     """`source` is a bundled API name (flatfile, sift) or the path of an OpenAPI 3.0 spec file."""
     path = spec_path(source)
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    document = read_document(path)
     name = source if source in BUNDLED else path.stem
     return _Builder(name, path, document).build()
 

@@ -145,3 +145,41 @@ def test_the_spec_is_served_as_written_with_the_mock_as_first_server(mock: AsgiC
     assert as_json.json() == json.loads(json.dumps({**source, "servers": servers}))
     assert "$ref" in as_json.text  # named schemas stay named: Swagger UI shows them as models
     validate(as_json.json())
+
+
+DATED_SPEC = """
+openapi: 3.0.3
+info: {title: Dated, version: "1"}
+x-error-format: flatfile
+servers: [{url: /d}]
+paths:
+  /days/{id}:
+    get:
+      operationId: getDay
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: A day, its example date unquoted.
+          content:
+            application/json:
+              schema: {type: object, properties: {day: {type: string, format: date}}}
+              example: {day: 2024-05-01}
+"""
+
+
+def test_an_unquoted_date_in_a_spec_stays_the_string_json_has(tmp_path: Path) -> None:
+    """YAML would read `2024-05-01` as a date; OpenAPI's JSON types say string (it used to stop the mock at start)."""
+    spec = tmp_path / "dated.yaml"
+    spec.write_text(DATED_SPEC)
+    client = AsgiClient(build_app(Settings(apis=(str(spec),))).asgi)
+    try:
+        assert client.get("/d/days/x").json() == {"day": "2024-05-01"}
+        served = client.get("/d/openapi.json").json()
+        assert served["paths"]["/days/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["example"] == {
+            "day": "2024-05-01"
+        }
+        assert yaml.safe_load(client.get("/d/openapi.yaml").text)["paths"] == yaml.safe_load(
+            client.get("/d/openapi.json").text
+        )["paths"]
+    finally:
+        client.close()

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jobs_openapi import spec_path
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
+
+from mock_server.spec import read_document
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -22,8 +23,7 @@ class SpecData:
 
     @classmethod
     def load(cls, api_or_path: str | Path) -> SpecData:
-        text = spec_path(str(api_or_path)).read_text(encoding="utf-8")
-        return cls(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        return cls(read_document(spec_path(str(api_or_path))))
 
     def resolve(self, node: Any) -> Any:
         while isinstance(node, Mapping) and "$ref" in node:
