@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from mock_server.render import dumps
-from mock_server.responder import Reply
+from mock_server.responder import JSON_HEADER, Reply
 from mock_server.spec import Api
 
 Pages = dict[str, Reply]
@@ -30,7 +30,7 @@ def spec_pages(api: Api, json_url: str) -> Pages:
     as_json = dumps(document)
     as_yaml = yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True).encode()
     return {
-        json_url: Reply(200, as_json, [(b"content-type", b"application/json")]),
+        json_url: Reply(200, as_json, [JSON_HEADER]),
         json_url.removesuffix(".json") + ".yaml": Reply(200, as_yaml, [(b"content-type", b"application/yaml")]),
     }
 
@@ -63,7 +63,7 @@ def index_page(apis: list[Api], docs: dict[str, tuple[str, str]]) -> Reply:
             ]
         }
     )
-    return Reply(200, body, [(b"content-type", b"application/json")])
+    return Reply(200, body, [JSON_HEADER])
 
 
 def fixed_pages(apis: list[Api], docs: dict[str, tuple[str, str]]) -> Pages:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
+
+from mock_server.render import dumps
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,6 @@ class ErrorFormat(Protocol):
     def body(self, status: int, violations: list[Violation], kind: ErrorKind | None = None) -> bytes: ...
 
 
-def _dumps(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 class FlatfileErrors:
     """`{"errors": [{"key": "<field>", "message": "..."}]}`: one entry per violation."""
 
@@ -42,7 +39,7 @@ class FlatfileErrors:
             else {"message": violation.message}
             for violation in violations
         ]
-        return _dumps({"errors": errors})
+        return dumps({"errors": errors})
 
 
 # gRPC codes as gRPC-gateway maps them from HTTP statuses (google.golang.org/grpc/codes).
@@ -65,7 +62,7 @@ class GoogleRpcStatusErrors:
             if field_violations
             else []
         )
-        return _dumps({"code": _KIND_CODES[kind] if kind else _GRPC_CODES.get(status, _UNKNOWN), "message": message, "details": details})
+        return dumps({"code": _KIND_CODES[kind] if kind else _GRPC_CODES.get(status, _UNKNOWN), "message": message, "details": details})
 
 
 ERROR_FORMATS: dict[str, ErrorFormat] = {

@@ -140,7 +140,7 @@ class MockPipeline:
             reply = await self._answer(operation, match, scope, receive)
         except Exception:
             logger.exception("jobs-mock failed to answer %s %s", scope["method"], scope["path"])
-            reply = error_reply(match.item.api, 500, [Violation(None, UNEXPECTED_FAILURE)])
+            reply = error_reply(match.item.api.errors, 500, [Violation(None, UNEXPECTED_FAILURE)])
         if reply is not None:
             await send_reply(send, reply)
 
@@ -161,7 +161,7 @@ class MockPipeline:
         if operation.secured:
             problem = self.auth.check(headers.get("authorization", ()))
             if problem is not None:
-                return error_reply(api, 401, [problem], [CHALLENGE])
+                return error_reply(api.errors, 401, [problem], [CHALLENGE])
         query = _query(scope)
         controls = parse_controls(headers.get("prefer", ()), query)
         body = b""
@@ -170,7 +170,7 @@ class MockPipeline:
                 body = await _read_body(receive, headers, self.limits.max_body_bytes)
             except BodyTooLarge:
                 message = f"the request body is larger than {self.limits.max_body_bytes} bytes"
-                return error_reply(api, 413, [Violation("body", message)])
+                return error_reply(api.errors, 413, [Violation("body", message)])
             except ClientGone:
                 return None
         content_type = headers.get("content-type")
@@ -178,7 +178,7 @@ class MockPipeline:
         valid = validate(operation, request)
         if isinstance(controls, list) or isinstance(valid, list):
             problems = [*(controls if isinstance(controls, list) else ()), *(valid if isinstance(valid, list) else ())]
-            return error_reply(api, 400, problems)
+            return error_reply(api.errors, 400, problems)
         request_key = f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
         session = headers.get(_SESSION, [None])[-1]
         call = Call(api, operation, match.path_params, valid.parameters, valid.body, controls, request_key, session)
@@ -194,13 +194,13 @@ def _no_such_method(item: PathItem, method: str) -> Reply:
     if method == "OPTIONS":
         return Reply(204, b"", [allow])
     message = f"{method} is not allowed on {item.template}; allowed: {item.allow}"
-    return error_reply(item.api, 405, [Violation(None, message)], [allow])
+    return error_reply(item.api.errors, 405, [Violation(None, message)], [allow])
 
 
 def not_found_reply(apis: list[Api], path: str) -> Reply:
     """A 404 in the error shape of the API whose namespace holds the path."""
     message = f"no operation at {path}; GET / lists what this mock serves"
-    return error_reply(api_for_path(apis, path), 404, [Violation(None, message)])
+    return error_reply(api_for_path(apis, path).errors, 404, [Violation(None, message)])
 
 
 def not_found(apis: list[Api]) -> Callable[[Scope, Receive, Send], object]:

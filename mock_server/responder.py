@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mock_server.dynamic import DataGenerator, GenerationError
-from mock_server.errors import ErrorKind, Violation
+from mock_server.errors import ErrorFormat, ErrorKind, Violation
 from mock_server.negotiation import Choice, Controls, choose
 from mock_server.render import dumps, echo_into
 from mock_server.spec import JSON_MEDIA_TYPE, Api, Operation, Response
 
-_JSON = (b"content-type", JSON_MEDIA_TYPE.encode())
+JSON_HEADER = (b"content-type", JSON_MEDIA_TYPE.encode())
 SESSION_HEADER = "X-Mock-Session"
 
 
@@ -43,14 +43,14 @@ class Responder(Protocol):
 
 
 def error_reply(
-    api: Api,
+    errors: ErrorFormat,
     status: int,
     violations: list[Violation],
     headers: list[tuple[bytes, bytes]] | None = None,
     kind: ErrorKind | None = None,
 ) -> Reply:
     """An error the mock itself raises, in the API's error shape."""
-    return Reply(status, api.errors.body(status, violations, kind), [_JSON, *(headers or ())])
+    return Reply(status, errors.body(status, violations, kind), [JSON_HEADER, *(headers or ())])
 
 
 def body_reply(response: Response, body: bytes) -> Reply:
@@ -69,7 +69,7 @@ class StaticResponder:
     async def respond(self, call: Call) -> Reply:
         choice = choose(call.operation, call.controls)
         if isinstance(choice, list):
-            return error_reply(call.api, 400, choice)
+            return error_reply(call.api.errors, 400, choice)
         return self.render(call, choice)
 
     def render(self, call: Call, choice: Choice) -> Reply:
@@ -78,7 +78,7 @@ class StaticResponder:
         try:
             value = self.generator.generate(choice.response, call.request_key)
         except GenerationError as error:
-            return error_reply(call.api, 400, [Violation("Prefer", f"{error}; ask for a documented example instead")])
+            return error_reply(call.api.errors, 400, [Violation("Prefer", f"{error}; ask for a documented example instead")])
         if 200 <= choice.response.status < 300:
             value = echo_into(value, call.operation.echo, call.path_params)
         return body_reply(choice.response, dumps(value))

@@ -23,13 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.errors import ErrorFormat, ErrorKind, Violation
 from mock_server.pipeline import UNEXPECTED_FAILURE, send_reply
 from mock_server.render import dumps
-from mock_server.responder import Reply
+from mock_server.responder import JSON_HEADER, Reply, error_reply
 
 from .engine import SESSION_HEADER, StateEngine, session_name
 from .errors import StateError, invalid
 
 CONTROL_PREFIX = "/__mock"
-_JSON = (b"content-type", b"application/json")
 _SESSION_HEADER = SESSION_HEADER.lower().encode("latin-1")
 logger = logging.getLogger(__name__)
 
@@ -115,7 +114,7 @@ class StateControl:
             logger.exception("jobs-mock failed to answer %s %s", scope["method"], scope["path"])
             await self._error(send, 500, Violation(None, UNEXPECTED_FAILURE))
             return
-        await send_reply(send, Reply(200, dumps(body), [_JSON]))
+        await send_reply(send, Reply(200, dumps(body), [JSON_HEADER]))
 
     def _reset(self, session: str | None, _query: Mapping[str, str]) -> dict[str, Any]:
         self.engine.reset(session)
@@ -132,5 +131,4 @@ class StateControl:
         headers: list[tuple[bytes, bytes]] | None = None,
         kind: ErrorKind | None = None,
     ) -> None:
-        body = self.errors.body(status, [violation], kind)
-        await send_reply(send, Reply(status, body, [_JSON, *(headers or ())]))
+        await send_reply(send, error_reply(self.errors, status, [violation], headers, kind))

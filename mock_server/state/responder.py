@@ -33,5 +33,5 @@ class StatefulResponder:
             # SQLite work (a commit may wait for the disk) runs off the event loop; the engine is thread-safe.
             answer = await asyncio.to_thread(self.engine.handle, api, operation_id, request)
         except StateError as error:
-            return error_reply(call.api, error.status, [Violation(error.field, error.message)], kind=error.kind)
+            return error_reply(call.api.errors, error.status, [Violation(error.field, error.message)], kind=error.kind)
         return body_reply(call.operation.responses[answer.status], dumps(answer.body))
