@@ -224,3 +224,19 @@ def mock(mock_app: Any) -> Iterator[AsgiClient]:
     client = AsgiClient(mock_app.asgi)
     yield client
     client.close()
+
+
+@pytest.fixture
+def mock_with() -> Iterator[Callable[..., AsgiClient]]:
+    """`mock_with(**settings)`: an in-process client of a mock built with these `Settings`, closed after the test."""
+    from mock_server.app import Settings, build_app
+
+    clients: list[AsgiClient] = []
+
+    def build(**settings: Any) -> AsgiClient:
+        clients.append(AsgiClient(build_app(Settings(**settings)).asgi))
+        return clients[-1]
+
+    yield build
+    for client in clients:
+        client.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -163,14 +165,11 @@ def test_dynamic_data_is_valid_and_deterministic_per_seed_and_request(
         assert job.get("id", job.get("jobId")) == url.rsplit("/", 1)[-1].split(":")[0]
 
 
-def test_another_seed_gives_other_data() -> None:
-    bodies = set()
-    for seed in (1, 2, 3):
-        client = AsgiClient(build_app(Settings(apis=("sift",), seed=seed)).asgi)
-        try:
-            bodies.add(client.get("/api/v1/jobs", headers={**SIFT, "Prefer": "dynamic=true"}).content)
-        finally:
-            client.close()
+def test_another_seed_gives_other_data(mock_with: Callable[..., AsgiClient]) -> None:
+    bodies = {
+        mock_with(apis=("sift",), seed=seed).get("/api/v1/jobs", headers={**SIFT, "Prefer": "dynamic=true"}).content
+        for seed in (1, 2, 3)
+    }
     assert len(bodies) > 1
 
 
@@ -233,17 +232,16 @@ paths:
 """
 
 
-def test_a_response_without_examples_is_generated_and_the_impossible_is_a_400(tmp_path) -> None:
+def test_a_response_without_examples_is_generated_and_the_impossible_is_a_400(
+    tmp_path: Path, mock_with: Callable[..., AsgiClient]
+) -> None:
     spec = tmp_path / "things.yaml"
     spec.write_text(OWN_SPEC)
-    client = AsgiClient(build_app(Settings(apis=(str(spec),))).asgi)
-    try:
-        thing = client.get("/t/things/t-1")
-        assert thing.status_code == 200
-        assert thing.json()["id"] == "t-1"
-        assert thing.json()["size"] >= 1
-        impossible = client.get("/t/things/t-1", headers={"Prefer": "code=400"})
-        assert impossible.status_code == 400
-        assert "no data can be generated for response 400" in impossible.json()["errors"][0]["message"]
-    finally:
-        client.close()
+    client = mock_with(apis=(str(spec),))
+    thing = client.get("/t/things/t-1")
+    assert thing.status_code == 200
+    assert thing.json()["id"] == "t-1"
+    assert thing.json()["size"] >= 1
+    impossible = client.get("/t/things/t-1", headers={"Prefer": "code=400"})
+    assert impossible.status_code == 400
+    assert "no data can be generated for response 400" in impossible.json()["errors"][0]["message"]

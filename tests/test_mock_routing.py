@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,6 @@ import yaml
 from jobs_openapi import spec_path
 from openapi_spec_validator import validate
 
-from mock_server.app import Settings, build_app
 from tests.conftest import AsgiClient
 
 FLATFILE = {"Authorization": "Bearer t", "X-Disable-Hooks": "true"}
@@ -45,22 +45,21 @@ def test_literal_segments_beat_the_job_id(mock: AsgiClient, assert_conforms) -> 
 
 
 @pytest.mark.parametrize("api", ["flatfile", "sift"])
-def test_routing_does_not_depend_on_path_order(api: str, tmp_path: Path) -> None:
+def test_routing_does_not_depend_on_path_order(
+    api: str, tmp_path: Path, mock_with: Callable[..., AsgiClient]
+) -> None:
     document = yaml.safe_load(spec_path(api).read_text())
     document["paths"] = dict(reversed(list(document["paths"].items())))
     reversed_spec = tmp_path / f"{api}-reversed.yaml"
     reversed_spec.write_text(yaml.safe_dump(document, sort_keys=False))
-    client = AsgiClient(build_app(Settings(apis=(str(reversed_spec),))).asgi)
-    try:
-        if api == "sift":
-            response = client.post("/api/v1/jobs/j1:retry", headers=SIFT)
-            assert response.json()["job"]["jobId"] == "j1"
-        else:
-            response = client.post("/v1/jobs/us_jb_1/retry", headers=FLATFILE)
-            assert response.json()["data"]["id"] == "us_jb_1"
-            assert client.get("/v1/jobs/us_jb_1", headers=FLATFILE).json()["data"]["id"] == "us_jb_1"
-    finally:
-        client.close()
+    client = mock_with(apis=(str(reversed_spec),))
+    if api == "sift":
+        response = client.post("/api/v1/jobs/j1:retry", headers=SIFT)
+        assert response.json()["job"]["jobId"] == "j1"
+    else:
+        response = client.post("/v1/jobs/us_jb_1/retry", headers=FLATFILE)
+        assert response.json()["data"]["id"] == "us_jb_1"
+        assert client.get("/v1/jobs/us_jb_1", headers=FLATFILE).json()["data"]["id"] == "us_jb_1"
 
 
 @pytest.mark.parametrize(
@@ -167,19 +166,18 @@ paths:
 """
 
 
-def test_an_unquoted_date_in_a_spec_stays_the_string_json_has(tmp_path: Path) -> None:
+def test_an_unquoted_date_in_a_spec_stays_the_string_json_has(
+    tmp_path: Path, mock_with: Callable[..., AsgiClient]
+) -> None:
     """YAML would read `2024-05-01` as a date; OpenAPI's JSON types say string (it used to stop the mock at start)."""
     spec = tmp_path / "dated.yaml"
     spec.write_text(DATED_SPEC)
-    client = AsgiClient(build_app(Settings(apis=(str(spec),))).asgi)
-    try:
-        assert client.get("/d/days/x").json() == {"day": "2024-05-01"}
-        served = client.get("/d/openapi.json").json()
-        assert served["paths"]["/days/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["example"] == {
-            "day": "2024-05-01"
-        }
-        assert yaml.safe_load(client.get("/d/openapi.yaml").text)["paths"] == yaml.safe_load(
-            client.get("/d/openapi.json").text
-        )["paths"]
-    finally:
-        client.close()
+    client = mock_with(apis=(str(spec),))
+    assert client.get("/d/days/x").json() == {"day": "2024-05-01"}
+    served = client.get("/d/openapi.json").json()
+    assert served["paths"]["/days/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["example"] == {
+        "day": "2024-05-01"
+    }
+    assert yaml.safe_load(client.get("/d/openapi.yaml").text)["paths"] == yaml.safe_load(
+        client.get("/d/openapi.json").text
+    )["paths"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
-from mock_server.app import Settings, build_app
 from mock_server.pipeline import Limits
 from tests.conftest import AsgiClient
 
@@ -86,20 +86,17 @@ def test_optional_body_may_be_absent(mock: AsgiClient) -> None:
     assert mock.post("/v1/jobs/us_jb_1/ack", headers=FLATFILE).status_code == 200
 
 
-def test_oversized_body_is_413(assert_conforms) -> None:
-    client = AsgiClient(build_app(Settings(apis=("flatfile",), limits=Limits(max_body_bytes=64))).asgi)
-    try:
-        big = {**JOB_CONFIG, "info": "x" * 100}
-        response = client.post("/v1/jobs", headers=FLATFILE, json=big)
-        assert response.status_code == 413
-        assert _keys(response) == ["body"]
-        assert "64 bytes" in response.text
-        assert_conforms("flatfile", "POST", "/jobs", response)
-        assert client.post("/v1/jobs", headers=FLATFILE, json=JOB_CONFIG).status_code == 413
-        small = client.post("/v1/jobs/us_jb_1/ack", headers=FLATFILE, json={"progress": 5})
-        assert small.status_code == 200
-    finally:
-        client.close()
+def test_oversized_body_is_413(assert_conforms, mock_with: Callable[..., AsgiClient]) -> None:
+    client = mock_with(apis=("flatfile",), limits=Limits(max_body_bytes=64))
+    big = {**JOB_CONFIG, "info": "x" * 100}
+    response = client.post("/v1/jobs", headers=FLATFILE, json=big)
+    assert response.status_code == 413
+    assert _keys(response) == ["body"]
+    assert "64 bytes" in response.text
+    assert_conforms("flatfile", "POST", "/jobs", response)
+    assert client.post("/v1/jobs", headers=FLATFILE, json=JOB_CONFIG).status_code == 413
+    small = client.post("/v1/jobs/us_jb_1/ack", headers=FLATFILE, json={"progress": 5})
+    assert small.status_code == 200
 
 
 def test_default_limit_is_the_documented_megabyte(mock: AsgiClient) -> None:
