@@ -23,13 +23,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 32 connections, 1 repeat, 2 s runs")
     parser.add_argument("--duration", type=int, help="whole seconds per measured run")
     parser.add_argument("--repeats", type=int, help="runs per server, scenario and connection count")
-    parser.add_argument("--connections", type=lambda text: tuple(int(n) for n in text.split(",")),
-                        help="comma-separated connection counts, e.g. 1,32,128")
-    parser.add_argument("--scaling-workers", type=lambda text: tuple(int(n) for n in text.split(",") if n),
-                        help="worker counts of the --workers scaling runs, e.g. 1,2 (an empty value skips them)")
+    parser.add_argument(
+        "--connections",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        help="comma-separated connection counts, e.g. 1,32,128",
+    )
+    parser.add_argument(
+        "--scaling-workers",
+        type=lambda text: tuple(int(n) for n in text.split(",") if n),
+        help="worker counts of the --workers scaling runs, e.g. 1,2 (an empty value skips them)",
+    )
     parser.add_argument("--attempts", type=int, help="runs at most per measurement when other processes disturb it")
-    parser.add_argument("--scenario", action="append", dest="scenarios", metavar="NAME",
-                        help="run only this scenario (repeatable)")
+    parser.add_argument(
+        "--scenario", action="append", dest="scenarios", metavar="NAME", help="run only this scenario (repeatable)"
+    )
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     return parser
 
@@ -41,8 +48,13 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     settings = QUICK if arguments.quick else FULL
-    overrides = {"duration_s": arguments.duration, "repeats": arguments.repeats, "connections": arguments.connections,
-                 "attempts": arguments.attempts, "scaling_workers": arguments.scaling_workers}
+    overrides = {
+        "duration_s": arguments.duration,
+        "repeats": arguments.repeats,
+        "connections": arguments.connections,
+        "attempts": arguments.attempts,
+        "scaling_workers": arguments.scaling_workers,
+    }
     settings = dataclasses.replace(settings, **{key: value for key, value in overrides.items() if value is not None})
     scenarios = [s for s in all_scenarios() if not arguments.scenarios or s.name in arguments.scenarios]
     if not any(scenario.measures_ceiling for scenario in scenarios):

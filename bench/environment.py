@@ -8,7 +8,17 @@ from pathlib import Path
 
 from bench.tools import command_output
 
-PYTHON_PACKAGES = ("jobs-contract-kit", "connexion", "starlette", "uvicorn", "uvloop", "httptools", "jsonschema", "psutil", "matplotlib")
+PYTHON_PACKAGES = (
+    "jobs-contract-kit",
+    "connexion",
+    "starlette",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "jsonschema",
+    "psutil",
+    "matplotlib",
+)
 
 
 def _package_version(name: str) -> str:
@@ -26,8 +36,9 @@ def _cpu_model() -> str:
 
 
 def describe(prism_bin: Path, repo_dir: Path) -> dict[str, str]:
-    commit = subprocess.run(["git", "-C", str(repo_dir), "describe", "--always", "--dirty"],
-                            capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(repo_dir), "describe", "--always", "--dirty"], capture_output=True, text=True
+    ).stdout.strip()
     return {
         "commit": commit or "unknown",
         "machine": f"{_cpu_model()}, {len(os.sched_getaffinity(0))} cores, Linux {platform.release()}",

@@ -66,7 +66,9 @@ def shape_differences(left: Any, right: Any, pointer: str = "") -> list[str]:
 def schema_errors(api: str, schema: dict[str, Any], instance: Any) -> list[str]:
     """Violations of an OpenAPI 3.0 schema; its local $refs resolve against the spec's components."""
     validator = OAS30Validator({**schema, "components": load_spec(api)["components"]})
-    return [f"{'/' + '/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(instance)]
+    return [
+        f"{'/' + '/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(instance)
+    ]
 
 
 def _parse(label: str, answer: Answer, problems: list[str]) -> Any:
@@ -89,7 +91,9 @@ def judge(scenario: Scenario, mock: Answer, prism: Answer) -> Verdict:
     schema = scenario.documented_schema()
     problems += [f"mock body {error}" for error in schema_errors(scenario.api, schema, mock_body)]
     if schema_errors(scenario.api, schema, prism_body):
-        notes.append(f"Prism's {prism.status} body is not in the documented shape: {prism.body[:120].decode(errors='replace')}")
+        notes.append(
+            f"Prism's {prism.status} body is not in the documented shape: {prism.body[:120].decode(errors='replace')}"
+        )
     else:
         problems += [f"shape {difference} (mock vs prism)" for difference in shape_differences(mock_body, prism_body)]
     return Verdict(problems, notes)

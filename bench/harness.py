@@ -8,9 +8,18 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.gate import Answer, judge
+from bench.model import (
+    CEILING,
+    MOCK,
+    PRISM,
+    SCALING_CONNECTIONS,
+    Measurement,
+    RunResult,
+    Settings,
+    unexpected_answers,
+    workers_label,
+)
 from bench.prism_spec import write_prism_spec
-from bench.model import (CEILING, MOCK, PRISM, SCALING_CONNECTIONS, Measurement, RunResult, Settings,
-                         unexpected_answers, workers_label)
 from bench.scenarios import Scenario
 from bench.servers import CpuSnapshot, RunningServer, ServerCommand, request
 from bench.wrk import lua_script, run_wrk, wrk_command
@@ -24,8 +33,22 @@ class GateFailed(Exception):
 
 def mock_command(api: str, workers: int = 1) -> ServerCommand:
     label = MOCK if workers == 1 else workers_label(workers)
-    return ServerCommand(label, (sys.executable, "-m", "mock_server", "serve", api, "--port", "{port}",
-                                 "--workers", str(workers), "--log-level", "warning"))
+    return ServerCommand(
+        label,
+        (
+            sys.executable,
+            "-m",
+            "mock_server",
+            "serve",
+            api,
+            "--port",
+            "{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ),
+    )
 
 
 def prism_command(prism_bin: Path, spec: Path) -> ServerCommand:
@@ -35,15 +58,38 @@ def prism_command(prism_bin: Path, spec: Path) -> ServerCommand:
 def ceiling_command(body_file: Path, path: str) -> ServerCommand:
     return ServerCommand(
         CEILING,
-        (sys.executable, "-m", "uvicorn", "bench.ceiling:app", "--host", "127.0.0.1", "--port", "{port}",
-         "--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"),
+        (
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.ceiling:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ),
         {"BENCH_CEILING_BODY": str(body_file), "BENCH_CEILING_PATH": path, "PYTHONPATH": str(REPO_DIR)},
     )
 
 
 class Harness:
-    def __init__(self, settings: Settings, scenarios: list[Scenario], prism_bin: Path, work_dir: Path,
-                 say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        scenarios: list[Scenario],
+        prism_bin: Path,
+        work_dir: Path,
+        say: Callable[[str], None] = print,
+    ) -> None:
         self.settings = settings
         self.scenarios = scenarios
         self.prism_bin = prism_bin
@@ -52,8 +98,9 @@ class Harness:
         self.commands_run: list[str] = []
         self.gate_notes: list[str] = []
 
-    def launch(self, stack: ExitStack, command: ServerCommand, name: str, probe: Scenario,
-               cpus: str | None = None) -> tuple[RunningServer, float]:
+    def launch(
+        self, stack: ExitStack, command: ServerCommand, name: str, probe: Scenario, cpus: str | None = None
+    ) -> tuple[RunningServer, float]:
         cpus = cpus or self.settings.server_cpus
         server = stack.enter_context(RunningServer(command, cpus, self.work_dir / f"{name}.log"))
         seconds = server.wait_first_response(probe)
@@ -92,12 +139,22 @@ class Harness:
             self.gate_notes += [f"{scenario.name}: {note}" for note in verdict.notes]
             mock_answers[scenario.name] = mock
         if failures:
-            raise GateFailed("the servers do not answer alike, so their speeds are not comparable:\n  " + "\n  ".join(failures))
+            raise GateFailed(
+                "the servers do not answer alike, so their speeds are not comparable:\n  " + "\n  ".join(failures)
+            )
         self.say(f"gate: {len(self.scenarios)} scenarios answered alike")
         return mock_answers
 
-    def measure(self, scenario: Scenario, label: str, server: RunningServer, connections: int, repeat: int,
-                duration_s: int, load_cpus: str) -> Measurement:
+    def measure(
+        self,
+        scenario: Scenario,
+        label: str,
+        server: RunningServer,
+        connections: int,
+        repeat: int,
+        duration_s: int,
+        load_cpus: str,
+    ) -> Measurement:
         script = self.work_dir / f"{scenario.name}.lua"
         script.write_text(lua_script(scenario), encoding="utf-8")
         argv = wrk_command(f"http://127.0.0.1:{{port}}{scenario.path}", script, connections, duration_s, load_cpus)
@@ -108,21 +165,34 @@ class Harness:
         elapsed = after.at_s - before.at_s
         server_cpu = after.server.cpu_s - before.server.cpu_s
         others = after.machine_s - before.machine_s - server_cpu - (after.bench_s - before.bench_s)
-        return Measurement(scenario.name, label, connections, repeat, load, 100 * server_cpu / elapsed,
-                           after.server.rss_bytes, unexpected_answers(scenario, load), max(0.0, others / elapsed))
+        return Measurement(
+            scenario.name,
+            label,
+            connections,
+            repeat,
+            load,
+            100 * server_cpu / elapsed,
+            after.server.rss_bytes,
+            unexpected_answers(scenario, load),
+            max(0.0, others / elapsed),
+        )
 
-    def measure_quietly(self, scenario: Scenario, label: str, server: RunningServer, connections: int,
-                        repeat: int, load_cpus: str) -> Measurement:
+    def measure_quietly(
+        self, scenario: Scenario, label: str, server: RunningServer, connections: int, repeat: int, load_cpus: str
+    ) -> Measurement:
         """A run disturbed by other processes is run again (``attempts`` in all at most); the quietest is kept."""
         tries: list[Measurement] = []
         while len(tries) < self.settings.attempts:
-            tries.append(self.measure(scenario, label, server, connections, repeat, self.settings.duration_s, load_cpus))
+            tries.append(
+                self.measure(scenario, label, server, connections, repeat, self.settings.duration_s, load_cpus)
+            )
             if tries[-1].other_cores <= self.settings.quiet_cores:
                 break
         return dataclasses.replace(min(tries, key=lambda m: m.other_cores), attempts=len(tries))
 
-    def load_runs(self, scenario: Scenario, servers: dict[str, RunningServer], connection_counts: tuple[int, ...],
-                  load_cpus: str) -> list[Measurement]:
+    def load_runs(
+        self, scenario: Scenario, servers: dict[str, RunningServer], connection_counts: tuple[int, ...], load_cpus: str
+    ) -> list[Measurement]:
         settings = self.settings
         labels = list(servers)
         for label in labels:  # warm-up, not recorded: JITs, caches and connection pools settle
@@ -134,9 +204,11 @@ class Harness:
                 for label in labels[shift:] + labels[:shift]:
                     measurement = self.measure_quietly(scenario, label, servers[label], connections, repeat, load_cpus)
                     measurements.append(measurement)
-                    self.say(f"{scenario.name:>13} c={connections:<3} {label:>9}: "
-                             f"{measurement.load.requests_per_second:8.0f} req/s  p99 {measurement.load.p99_us / 1000:7.2f} ms"
-                             f"  (other processes: {measurement.other_cores:.2f} cores, attempt(s) {measurement.attempts})")
+                    self.say(
+                        f"{scenario.name:>13} c={connections:<3} {label:>9}: "
+                        f"{measurement.load.requests_per_second:8.0f} req/s  p99 {measurement.load.p99_us / 1000:7.2f} ms"
+                        f"  (other processes: {measurement.other_cores:.2f} cores, attempt(s) {measurement.attempts})"
+                    )
         return measurements
 
     def run(self) -> "RunResult":
@@ -171,8 +243,9 @@ class Harness:
         every_cpu = f"0-{(os.cpu_count() or 1) - 1}"
         with ExitStack() as stack:
             servers = {
-                workers_label(workers): self.launch(stack, mock_command(probe.api, workers), f"workers-{workers}", probe,
-                                                    every_cpu)[0]
+                workers_label(workers): self.launch(
+                    stack, mock_command(probe.api, workers), f"workers-{workers}", probe, every_cpu
+                )[0]
                 for workers in self.settings.scaling_workers
             }
             return self.load_runs(probe, servers, (SCALING_CONNECTIONS,), every_cpu)

@@ -76,20 +76,44 @@ def main(argv: list[str] | None = None) -> int:
         script = work_dir / "load.lua"
         script.write_text(lua_script(scenario), encoding="utf-8")
         load = subprocess.Popen(
-            wrk_command(f"http://127.0.0.1:{server.port}{scenario.path}", script, arguments.connections,
-                        arguments.duration + 2, FULL.load_cpus),
+            wrk_command(
+                f"http://127.0.0.1:{server.port}{scenario.path}",
+                script,
+                arguments.connections,
+                arguments.duration + 2,
+                FULL.load_cpus,
+            ),
             stdout=subprocess.DEVNULL,
         )
         stack.callback(load.wait)
         samples = work_dir / "samples.txt"
         subprocess.run(
-            [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(server.process.pid), "--duration",
-             str(arguments.duration), "--rate", "250", "--format", "raw", "--nonblocking", "-o", str(samples)],
-            check=True, capture_output=True,
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(server.process.pid),
+                "--duration",
+                str(arguments.duration),
+                "--rate",
+                "250",
+                "--format",
+                "raw",
+                "--nonblocking",
+                "-o",
+                str(samples),
+            ],
+            check=True,
+            capture_output=True,
         )
         own, anywhere, total = tally(samples.read_text())
     print(f"{scenario.name}: {total} samples over {arguments.duration} s at {arguments.connections} connections")
-    print("\n".join(table("self", own, total, arguments.top) + table("inclusive, mock_server only", ours(anywhere), total, arguments.top)))
+    print(
+        "\n".join(
+            table("self", own, total, arguments.top)
+            + table("inclusive, mock_server only", ours(anywhere), total, arguments.top)
+        )
+    )
     return 0
 
 

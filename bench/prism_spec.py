@@ -5,8 +5,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.spec import load_spec
 from jobs_openapi import spec_path
+
+from bench.spec import load_spec
 
 
 def base_path(spec: dict[str, Any]) -> str:

@@ -40,7 +40,9 @@ def summarize(measurements: list[Measurement]) -> list[Summary]:
         groups[measurement.scenario, measurement.server, measurement.connections].append(measurement)
     return [
         Summary(
-            scenario, server, connections,
+            scenario,
+            server,
+            connections,
             statistics.median(m.load.requests_per_second for m in runs),
             statistics.median(m.load.p50_us for m in runs) / 1000,
             statistics.median(m.load.p90_us for m in runs) / 1000,
@@ -66,16 +68,43 @@ def evaluate_targets(result: RunResult, summaries: list[Summary], scenarios: lis
     if at:
         for scenario in scenarios:
             ours, prism = at[scenario.name, MOCK], at[scenario.name, PRISM]
-            targets.append(_ratio_target(f"{scenario.name}: req/s vs Prism at {TARGET_CONNECTIONS} connections",
-                                         ours.requests_per_second, prism.requests_per_second, 1.5, at_least=True))
-            targets.append(_ratio_target(f"{scenario.name}: p99 vs Prism at {TARGET_CONNECTIONS} connections",
-                                         ours.p99_ms, prism.p99_ms, 0.25, at_least=False))
+            targets.append(
+                _ratio_target(
+                    f"{scenario.name}: req/s vs Prism at {TARGET_CONNECTIONS} connections",
+                    ours.requests_per_second,
+                    prism.requests_per_second,
+                    1.5,
+                    at_least=True,
+                )
+            )
+            targets.append(
+                _ratio_target(
+                    f"{scenario.name}: p99 vs Prism at {TARGET_CONNECTIONS} connections",
+                    ours.p99_ms,
+                    prism.p99_ms,
+                    0.25,
+                    at_least=False,
+                )
+            )
             if scenario.measures_ceiling:
-                targets.append(_ratio_target(f"{scenario.name}: req/s vs bare Starlette at {TARGET_CONNECTIONS} connections",
-                                             ours.requests_per_second, at[scenario.name, CEILING].requests_per_second,
-                                             0.25, at_least=True))
-    targets.append(_ratio_target("start-up to first response vs Prism", statistics.median(result.startup_s[MOCK]),
-                                 statistics.median(result.startup_s[PRISM]), 0.5, at_least=False))
+                targets.append(
+                    _ratio_target(
+                        f"{scenario.name}: req/s vs bare Starlette at {TARGET_CONNECTIONS} connections",
+                        ours.requests_per_second,
+                        at[scenario.name, CEILING].requests_per_second,
+                        0.25,
+                        at_least=True,
+                    )
+                )
+    targets.append(
+        _ratio_target(
+            "start-up to first response vs Prism",
+            statistics.median(result.startup_s[MOCK]),
+            statistics.median(result.startup_s[PRISM]),
+            0.5,
+            at_least=False,
+        )
+    )
     return targets
 
 
@@ -87,8 +116,10 @@ def results_table(summaries: list[Summary], scenarios: list[Scenario]) -> list[s
     order = {scenario.name: index for index, scenario in enumerate(scenarios)}
     servers = {MOCK: 0, PRISM: 1, CEILING: 2}
     rows = sorted(summaries, key=lambda s: (order[s.scenario], s.connections, servers[s.server]))
-    lines = ["| scenario | conns | server | req/s | p50 ms | p90 ms | p99 ms | CPU % | RSS MiB | unexpected | others |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| scenario | conns | server | req/s | p50 ms | p90 ms | p99 ms | CPU % | RSS MiB | unexpected | others |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     lines += [
         f"| {s.scenario} | {s.connections} | {s.server} | {s.requests_per_second:,.0f} | {s.p50_ms:.2f} | {s.p90_ms:.2f} "
         f"| {s.p99_ms:.2f} | {s.cpu_percent:.0f} | {s.rss_mb:.0f} | {s.unexpected} | {s.other_cores:.2f} |"
@@ -103,8 +134,10 @@ def scaling_table(result: RunResult) -> list[str]:
     if not rows:
         return ["Not measured in this run."]
     one = rows[0].requests_per_second
-    lines = ["| server | req/s | × first row | p50 ms | p99 ms | CPU % | RSS MiB | unexpected | others |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| server | req/s | × first row | p50 ms | p99 ms | CPU % | RSS MiB | unexpected | others |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     lines += [
         f"| `{s.server}` | {s.requests_per_second:,.0f} | {s.requests_per_second / one:.2f} | {s.p50_ms:.2f} "
         f"| {s.p99_ms:.2f} | {s.cpu_percent:.0f} | {s.rss_mb:.0f} | {s.unexpected} | {s.other_cores:.2f} |"
@@ -126,39 +159,78 @@ def _scenario_line(scenario: Scenario) -> str:
     return f"- `{scenario.name}`: {scenario.title}: `{scenario.method} {scenario.path}` → {scenario.expected_status} (`{headers}`{body})"
 
 
-def markdown(result: RunResult, summaries: list[Summary], targets: list[Target], scenarios: list[Scenario],
-             environment: dict[str, str], chart_name: str, title: str) -> str:
+def markdown(
+    result: RunResult,
+    summaries: list[Summary],
+    targets: list[Target],
+    scenarios: list[Scenario],
+    environment: dict[str, str],
+    chart_name: str,
+    title: str,
+) -> str:
     settings = result.settings
-    startup = [f"| {label} | {statistics.median(times):.3f} | {', '.join(f'{t:.3f}' for t in times)} |"
-               for label, times in result.startup_s.items()]
+    startup = [
+        f"| {label} | {statistics.median(times):.3f} | {', '.join(f'{t:.3f}' for t in times)} |"
+        for label, times in result.startup_s.items()
+    ]
     lines = [
-        f"# {title}", "",
+        f"# {title}",
+        "",
         f"{settings.duration_s:g} s per run after a {settings.warmup_s:g} s warm-up, {settings.repeats} repeat(s) "
         f"(medians), connections {', '.join(map(str, settings.connections))}; servers on CPU {settings.server_cpus}, "
         f"wrk (1 thread) on CPU {settings.load_cpus}; one process per server, all traffic on 127.0.0.1; "
-        "the servers take turns run by run.", "",
-        "## Targets", "", *[f"- {line}" for line in targets_text(targets)], "",
-        "## Throughput and latency", "", *results_table(summaries, scenarios), "",
+        "the servers take turns run by run.",
+        "",
+        "## Targets",
+        "",
+        *[f"- {line}" for line in targets_text(targets)],
+        "",
+        "## Throughput and latency",
+        "",
+        *results_table(summaries, scenarios),
+        "",
         "`CPU %`: the server's CPU time over the run, in % of one core. `unexpected`: socket errors plus answers of "
         "the wrong status class, summed over the repeats. `others`: CPU the machine's other processes used during "
         "the run, in cores (median); a run where they used more than "
         f"{settings.quiet_cores:g} core was run again, {settings.attempts} times in all at most, and the quietest "
-        f"attempt kept. {_disturbance(result)}", "",
-        f"![throughput and p99]({chart_name})", "",
-        f"## Scaling with `jobs-mock serve --workers N` (get-a-job, {SCALING_CONNECTIONS} connections)", "",
+        f"attempt kept. {_disturbance(result)}",
+        "",
+        f"![throughput and p99]({chart_name})",
+        "",
+        f"## Scaling with `jobs-mock serve --workers N` (get-a-job, {SCALING_CONNECTIONS} connections)",
+        "",
         "The same load, but the servers and wrk (1 thread) may use every CPU of the machine, so extra workers share "
-        "them with wrk; `CPU %` is summed over the workers, in % of one core.", "",
-        *scaling_table(result), "",
-        "## Start-up to first response (flatfile spec, get-a-job)", "",
-        "| server | median s | launches s |", "|---|---:|---|", *startup, "",
-        "## Scenarios", "",
-        *[_scenario_line(scenario) for scenario in scenarios], "",
-        "## Correctness gate notes", "", *([f"- {note}" for note in result.gate_notes] or ["- none"]), "",
-        "## Versions", "", *[f"- {name}: {value}" for name, value in environment.items()], "",
-        "## Commands", "",
+        "them with wrk; `CPU %` is summed over the workers, in % of one core.",
+        "",
+        *scaling_table(result),
+        "",
+        "## Start-up to first response (flatfile spec, get-a-job)",
+        "",
+        "| server | median s | launches s |",
+        "|---|---:|---|",
+        *startup,
+        "",
+        "## Scenarios",
+        "",
+        *[_scenario_line(scenario) for scenario in scenarios],
+        "",
+        "## Correctness gate notes",
+        "",
+        *([f"- {note}" for note in result.gate_notes] or ["- none"]),
+        "",
+        "## Versions",
+        "",
+        *[f"- {name}: {value}" for name, value in environment.items()],
+        "",
+        "## Commands",
+        "",
         "`{port}` is a free port picked per launch; the `run-*.tmp` folder (Prism's spec copy, the wrk Lua scripts "
-        "made from the scenarios by `bench/wrk.py`, server logs) is deleted after a run that succeeds.", "",
-        "```", *result.commands, "```", "",
+        "made from the scenarios by `bench/wrk.py`, server logs) is deleted after a run that succeeds.",
+        "",
+        "```",
+        *result.commands,
+        "```",
+        "",
     ]
     return "\n".join(lines)
 
@@ -180,7 +252,9 @@ def chart(summaries: list[Summary], scenarios: list[Scenario], connections: int,
         throughput.bar(xs, [s.requests_per_second for s in found], width, label=server)
         latency.bar(xs, [s.p99_ms for s in found], width, label=server)
     for axes, label in ((throughput, "requests/s (median)"), (latency, "p99 latency, ms (median, log scale)")):
-        axes.set_xticks([position + width * (len(servers) - 1) / 2 for position in range(len(names))], names, rotation=20)
+        axes.set_xticks(
+            [position + width * (len(servers) - 1) / 2 for position in range(len(names))], names, rotation=20
+        )
         axes.set_ylabel(label)
         axes.legend()
     latency.set_yscale("log")

@@ -1,5 +1,6 @@
 """Servers under test: launched pinned to CPUs, timed to their first response, measured, always stopped."""
 
+import contextlib
 import http.client
 import os
 import resource
@@ -87,8 +88,12 @@ class RunningServer:
         self._log = log_path.open("wb")
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
-            self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **command.env}, start_new_session=True,
+            self.argv,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **command.env},
+            start_new_session=True,
         )
         self.log_path = log_path
 
@@ -128,18 +133,14 @@ class RunningServer:
         return Usage(cpu, int(rss))
 
     def _signal_group(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)
-        except ProcessLookupError:
-            pass
 
     def stop(self) -> None:
         """SIGTERM to the server's whole process group, SIGKILL to whatever is left after 10 s."""
         self._signal_group(signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
         self._signal_group(signal.SIGKILL)
         self.process.wait()
         self._log.close()

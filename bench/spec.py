@@ -4,10 +4,9 @@ from functools import cache
 from typing import Any
 
 import yaml
+from jobs_openapi import spec_path
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
-
-from jobs_openapi import spec_path
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

@@ -48,8 +48,7 @@ class LoadResult:
 def lua_string(text: str) -> str:
     """A Lua string literal for ``text``: printable ASCII as is, every other byte as a decimal escape."""
     escaped = "".join(
-        chr(byte) if 32 <= byte < 127 and chr(byte) not in '"\\' else f"\\{byte:03d}"
-        for byte in text.encode()
+        chr(byte) if 32 <= byte < 127 and chr(byte) not in '"\\' else f"\\{byte:03d}" for byte in text.encode()
     )
     return f'"{escaped}"'
 
@@ -65,19 +64,31 @@ def lua_script(scenario: Scenario) -> str:
 def parse_result(stdout: str) -> LoadResult:
     for line in stdout.splitlines():
         if line.startswith(RESULT_MARKER):
-            return LoadResult(**json.loads(line[len(RESULT_MARKER):]))
+            return LoadResult(**json.loads(line[len(RESULT_MARKER) :]))
     raise ValueError(f"wrk printed no {RESULT_MARKER.strip()} line:\n{stdout}")
 
 
 def wrk_command(url: str, script: Path, connections: int, duration_s: int, cpus: str) -> list[str]:
     return [
-        "taskset", "-c", cpus, "wrk", "-t1", f"-c{connections}", f"-d{duration_s}s",
-        "--timeout", "10s", "-s", str(script), url,
+        "taskset",
+        "-c",
+        cpus,
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration_s}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
     ]
 
 
 def run_wrk(command: list[str]) -> LoadResult:
     completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
     if completed.returncode != 0:
-        raise RuntimeError(f"wrk failed ({completed.returncode}): {' '.join(command)}\n{completed.stdout}{completed.stderr}")
+        raise RuntimeError(
+            f"wrk failed ({completed.returncode}): {' '.join(command)}\n{completed.stdout}{completed.stderr}"
+        )
     return parse_result(completed.stdout)

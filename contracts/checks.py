@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from urllib.parse import unquote
 from typing import Any
+from urllib.parse import unquote
 
 import schemathesis
 from schemathesis import Case, Response
@@ -114,7 +114,9 @@ def pagination_consistent(ctx: CheckContext, response: Response, case: Case) -> 
     found, pagination = _resolve(body, PAGINATION_POINTER)
     if not found or not isinstance(pagination, Mapping):
         return None
-    _check_pagination(pagination, size, _query_int(case, PAGE_NUMBER, _parameter_default(case, PAGE_NUMBER) or 1), len(items))
+    _check_pagination(
+        pagination, size, _query_int(case, PAGE_NUMBER, _parameter_default(case, PAGE_NUMBER) or 1), len(items)
+    )
     return None
 
 
@@ -153,5 +155,7 @@ def deleted_resource_is_gone(ctx: CheckContext, response: Response, case: Case) 
     follow_up = read.schema.transport.send(probe, **(ctx.internals.transport_kwargs or {}))
     ctx.internals.record_response(case_id=probe.id, response=follow_up)
     if follow_up.status_code != 404:
-        raise AssertionError(f"Expected 404 from GET {read.path} after the delete succeeded, seen {follow_up.status_code}")
+        raise AssertionError(
+            f"Expected 404 from GET {read.path} after the delete succeeded, seen {follow_up.status_code}"
+        )
     return None

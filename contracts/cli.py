@@ -19,7 +19,8 @@ from .options import (
     split_csv,
 )
 from .render import summary_lines
-from .runner import ExitCode, run as run_contract
+from .runner import ExitCode
+from .runner import run as run_contract
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,20 +30,46 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("api")
-@click.option("--url", required=True, help="Base URL as in the spec's servers, e.g. http://127.0.0.1:4010/v1 for Flatfile.")
+@click.option(
+    "--url", required=True, help="Base URL as in the spec's servers, e.g. http://127.0.0.1:4010/v1 for Flatfile."
+)
 @click.option("--token", envvar=TOKEN_ENV, help=f"Bearer token (or ${TOKEN_ENV}); never printed or written.")
-@click.option("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES, show_default=True, help="Generated cases per operation and phase.")
+@click.option(
+    "--max-examples",
+    type=int,
+    default=DEFAULT_MAX_EXAMPLES,
+    show_default=True,
+    help="Generated cases per operation and phase.",
+)
 @click.option("--seed", type=int, help="Seed for data generation (printed by every run, to replay it).")
 @click.option("--phases", default=",".join(ALL_PHASES), show_default=True, help="Comma-separated phases to run.")
 @click.option("--checks", help="Comma-separated checks to run (default: all, ours included).")
 @click.option("--exclude-checks", default="", help="Comma-separated checks to skip.")
 @click.option("--workers", type=int, default=DEFAULT_WORKERS, show_default=True, help="Concurrent workers.")
-@click.option("--max-time", type=int, default=DEFAULT_MAX_TIME, show_default=True, help="Time budget in seconds: the run ends within it, each operation getting a fair share.")
+@click.option(
+    "--max-time",
+    type=int,
+    default=DEFAULT_MAX_TIME,
+    show_default=True,
+    help="Time budget in seconds: the run ends within it, each operation getting a fair share.",
+)
 @click.option("--rate-limit", help="At most this many requests, e.g. 10/s or 100/m.")
-@click.option("--read-only", is_flag=True, help="Only send requests that change nothing (GET, HEAD, OPTIONS): safe for production.")
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="Only send requests that change nothing (GET, HEAD, OPTIONS): safe for production.",
+)
 @click.option("--report-dir", type=click.Path(path_type=Path), help="Write junit.xml and summary.md here.")
-@click.option("--request-timeout", type=float, default=DEFAULT_REQUEST_TIMEOUT, show_default=True, help="Seconds to wait for each response.")
-def run(api: str, url: str, token: str | None, phases: str, checks: str | None, exclude_checks: str, **rest: object) -> None:
+@click.option(
+    "--request-timeout",
+    type=float,
+    default=DEFAULT_REQUEST_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for each response.",
+)
+def run(
+    api: str, url: str, token: str | None, phases: str, checks: str | None, exclude_checks: str, **rest: object
+) -> None:
     """Check the server at --url against API: `flatfile`, `sift` or the path of a spec file."""
     try:
         options = RunOptions(

@@ -46,7 +46,9 @@ class RunOptions:
             raise OptionsError(f"--url must be an http:// or https:// base URL, not {self.url!r}")
         unknown = sorted(set(self.phases) - set(ALL_PHASES))
         if unknown or not self.phases:
-            raise OptionsError(f"--phases takes a comma-separated list of {', '.join(ALL_PHASES)}; got {','.join(self.phases) or 'nothing'}")
+            raise OptionsError(
+                f"--phases takes a comma-separated list of {', '.join(ALL_PHASES)}; got {','.join(self.phases) or 'nothing'}"
+            )
         if self.max_examples < 1:
             raise OptionsError("--max-examples must be at least 1")
         if self.workers < 1:

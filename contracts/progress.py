@@ -10,7 +10,13 @@ from schemathesis.engine import Status, events
 from schemathesis.engine.run import INTERNAL_PHASES, PhaseName
 from schemathesis.engine.statistic import Statistic
 
-MARKS = {Status.SUCCESS: "ok", Status.FAILURE: "FAIL", Status.ERROR: "error", Status.SKIP: "skip", Status.INTERRUPTED: "stopped"}
+MARKS = {
+    Status.SUCCESS: "ok",
+    Status.FAILURE: "FAIL",
+    Status.ERROR: "error",
+    Status.SKIP: "skip",
+    Status.INTERRUPTED: "stopped",
+}
 
 
 @dataclass
@@ -28,10 +34,16 @@ class Progress:
             self._print(f"{event.phase.name.display}: started")
         elif isinstance(event, events.PhaseFinished):
             reason = f" ({event.phase.skip_reason.display})" if event.phase.skip_reason else ""
-            self._print(f"{event.phase.name.display}: {event.status.value}{reason}, failures so far: {statistic.total_failures}")
+            self._print(
+                f"{event.phase.name.display}: {event.status.value}{reason}, failures so far: {statistic.total_failures}"
+            )
         elif isinstance(event, events.ScenarioFinished) and event.is_test_scenario and event.phase in PhaseName:
             self.done += 1
-            where = f"{self.done}/{self.operations_total}" if event.phase != PhaseName.STATEFUL_TESTING else f"scenario {self.done}"
+            where = (
+                f"{self.done}/{self.operations_total}"
+                if event.phase != PhaseName.STATEFUL_TESTING
+                else f"scenario {self.done}"
+            )
             self._print(
                 f"  [{event.phase.value}] {where} {event.recorder.label} {MARKS[event.status]}"
                 f" · failures so far: {statistic.total_failures}"

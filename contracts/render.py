@@ -55,7 +55,14 @@ def markdown(result: RunResult, *, api: str, url: str, seed: int) -> str:
     lines += ["## Violations", "", "| # | Operation | Check | Problem |", "|---|---|---|---|"]
     lines += [f"| {i} | `{f.operation}` | `{f.check}` | {f.title} |" for i, f in enumerate(result.findings, start=1)]
     for index, finding in enumerate(result.findings, start=1):
-        lines += ["", f"### {index}. {finding.operation} — `{finding.check}`", "", "```text", finding.expected_vs_seen, "```"]
+        lines += [
+            "",
+            f"### {index}. {finding.operation} — `{finding.check}`",
+            "",
+            "```text",
+            finding.expected_vs_seen,
+            "```",
+        ]
         if finding.status is not None:
             lines += ["", f"Seen: HTTP {finding.status}", "", "```json", finding.body_excerpt, "```"]
         if finding.curl:

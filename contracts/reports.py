@@ -37,7 +37,5 @@ class ReportWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         junit, summary = self.directory / JUNIT_NAME, self.directory / SUMMARY_NAME
         junit.write_text(self.redact(self.junit_text.getvalue()), encoding="utf-8")
-        summary.write_text(
-            self.redact(markdown(result, api=options.api, url=options.url, seed=seed)), encoding="utf-8"
-        )
+        summary.write_text(self.redact(markdown(result, api=options.api, url=options.url, seed=seed)), encoding="utf-8")
         return [junit, summary]

@@ -15,13 +15,12 @@ from typing import TextIO
 import httpx
 import schemathesis
 import yaml
+from jobs_openapi import spec_path
 from schemathesis.cli.commands.run.context import ExecutionContext
 from schemathesis.core.errors import LoaderError
 from schemathesis.engine import StopReason, events, from_schema
 from schemathesis.engine.run import ELASTIC_PHASES, PhaseName
 from schemathesis.schemas import BaseSchema
-
-from jobs_openapi import spec_path
 
 from .findings import CheckNames, Finding, collect
 from .options import OptionsError, RunOptions
@@ -128,7 +127,9 @@ def run(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
     names = CheckNames()
     progress = Progress(stream=stream, operations_total=schema.statistic.operations.selected)
     reports = ReportWriter(options.report_dir, redact) if options.report_dir else None
-    print(f"Testing {options.url} against {path.name}: {progress.operations_total} operations, seed {seed}", file=stream)
+    print(
+        f"Testing {options.url} against {path.name}: {progress.operations_total} operations, seed {seed}", file=stream
+    )
     within_budget = True
     for index, step in enumerate(passes):
         if index:
@@ -201,11 +202,23 @@ class OnePass:
 
 def _verdict(context: ExecutionContext, names: CheckNames, redact: Redactor, *, stop: StopReason) -> RunResult:
     findings = collect(context.statistic, names, redact)
-    errors = sorted({redact(f"{error.label}: {error.info.title}: {error.info.message}".strip()) for error in context.errors})
+    errors = sorted(
+        {redact(f"{error.label}: {error.info.title}: {error.info.message}".strip()) for error in context.errors}
+    )
     if stop is StopReason.SERVER_UNAVAILABLE and not findings:
-        return RunResult(ExitCode.PROBLEM, problem="the target stopped responding during the run", errors=errors, stop_reason=stop.value)
+        return RunResult(
+            ExitCode.PROBLEM,
+            problem="the target stopped responding during the run",
+            errors=errors,
+            stop_reason=stop.value,
+        )
     if findings:
         return RunResult(ExitCode.VIOLATIONS, findings=findings, errors=errors, stop_reason=stop.value)
     if errors:
-        return RunResult(ExitCode.PROBLEM, problem=f"the run hit {len(errors)} error(s) and could not test everything", errors=errors, stop_reason=stop.value)
+        return RunResult(
+            ExitCode.PROBLEM,
+            problem=f"the run hit {len(errors)} error(s) and could not test everything",
+            errors=errors,
+            stop_reason=stop.value,
+        )
     return RunResult(ExitCode.CONFORMS, stop_reason=stop.value)

@@ -58,7 +58,10 @@ def _phases_section(options: RunOptions, facts: SpecFacts) -> dict[str, Any]:
     phases: dict[str, Any] = {phase: {"enabled": phase in options.phases} for phase in ALL_PHASES}
     # Negative data is the business of coverage and fuzzing; stateful testing walks job lifecycles, which
     # only valid requests move along.
-    phases["stateful"]["generation"] = {"mode": "positive", "max-examples": options.max_examples * STATEFUL_EXAMPLES_FACTOR}
+    phases["stateful"]["generation"] = {
+        "mode": "positive",
+        "max-examples": options.max_examples * STATEFUL_EXAMPLES_FACTOR,
+    }
     if facts.declares_links:
         # The spec's links are the lifecycle; links inferred from every response holding a job id would
         # outnumber them (157 to 14 for Flatfile) and the walk would rarely create a job at all.

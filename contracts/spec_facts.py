@@ -27,7 +27,11 @@ class SpecFacts:
     @property
     def bearer_schemes(self) -> list[str]:
         schemes = self.document.get("components", {}).get("securitySchemes", {})
-        return [name for name, scheme in schemes.items() if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer"]
+        return [
+            name
+            for name, scheme in schemes.items()
+            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer"
+        ]
 
     @property
     def declares_links(self) -> bool:
@@ -41,13 +45,20 @@ class SpecFacts:
     def documented_client_errors(self) -> dict[str, list[str]]:
         """Per operationId, the 4xx statuses its responses document."""
         return {
-            operation["operationId"]: sorted(code for code in operation.get("responses", {}) if str(code).startswith("4"))
+            operation["operationId"]: sorted(
+                code for code in operation.get("responses", {}) if str(code).startswith("4")
+            )
             for operation in self.raw_operations()
             if "operationId" in operation
         }
 
     def raw_operations(self) -> list[dict[str, Any]]:
-        return [item[method] for item in self.document.get("paths", {}).values() for method in HTTP_METHODS if method in item]
+        return [
+            item[method]
+            for item in self.document.get("paths", {}).values()
+            for method in HTTP_METHODS
+            if method in item
+        ]
 
     def _parameters(self) -> list[dict[str, Any]]:
         found = []

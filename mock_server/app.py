@@ -34,8 +34,8 @@ with warnings.catch_warnings():
 
 from mock_server.auth import BearerAuth
 from mock_server.cors import StampedCORSMiddleware
-from mock_server.dynamic import DataGenerator
 from mock_server.docs import fixed_pages
+from mock_server.dynamic import DataGenerator
 from mock_server.pipeline import Limits, MockPipeline, not_found
 from mock_server.responder import Responder, StaticResponder
 from mock_server.spec import Api, load_api

@@ -21,7 +21,9 @@ _VARY = (b"vary", b"Origin")
 class StampedCORSMiddleware(CORSMiddleware):
     def __init__(self, app: ASGIApp, **options: Any) -> None:
         super().__init__(app, **options)
-        simple = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.simple_headers.items()]
+        simple = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.simple_headers.items()
+        ]
         self._with_origin = [*simple, _VARY]
         self._without_origin = [_VARY]
         self._added_names = frozenset(name for name, _ in self._with_origin)
@@ -44,4 +46,3 @@ class StampedCORSMiddleware(CORSMiddleware):
             await send(message)
 
         await self.app(scope, receive, stamped)
-

@@ -62,7 +62,13 @@ class GoogleRpcStatusErrors:
             if field_violations
             else []
         )
-        return dumps({"code": _KIND_CODES[kind] if kind else _GRPC_CODES.get(status, _UNKNOWN), "message": message, "details": details})
+        return dumps(
+            {
+                "code": _KIND_CODES[kind] if kind else _GRPC_CODES.get(status, _UNKNOWN),
+                "message": message,
+                "details": details,
+            }
+        )
 
 
 ERROR_FORMATS: dict[str, ErrorFormat] = {

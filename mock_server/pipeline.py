@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, quote
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.auth import CHALLENGE, BearerAuth
+from mock_server.docs import Pages
 from mock_server.errors import Violation
 from mock_server.negotiation import parse_controls
-from mock_server.docs import Pages
 from mock_server.responder import SESSION_HEADER, Call, Reply, Responder, error_reply
 from mock_server.router import Match, PathItem, Router
 from mock_server.spec import Api, Operation

@@ -78,7 +78,9 @@ class StaticResponder:
         try:
             value = self.generator.generate(choice.response, call.request_key)
         except GenerationError as error:
-            return error_reply(call.api.errors, 400, [Violation("Prefer", f"{error}; ask for a documented example instead")])
+            return error_reply(
+                call.api.errors, 400, [Violation("Prefer", f"{error}; ask for a documented example instead")]
+            )
         if 200 <= choice.response.status < 300:
             value = echo_into(value, call.operation.echo, call.path_params)
         return body_reply(choice.response, dumps(value))

@@ -207,12 +207,16 @@ def test_unexpected_answers_count_the_wrong_status_class_and_socket_errors() -> 
 
 
 def _measurement(scenario: str, server: str, requests: int, p99_us: int, repeat: int = 0) -> Measurement:
-    return Measurement(scenario, server, 32, repeat, load(requests, p99_us), 90.0, 2**20 * (repeat + 1), 0, 0.1 * repeat)
+    return Measurement(
+        scenario, server, 32, repeat, load(requests, p99_us), 90.0, 2**20 * (repeat + 1), 0, 0.1 * repeat
+    )
 
 
 def test_summaries_take_medians_over_repeats_and_the_largest_rss() -> None:
-    runs = [_measurement("get-job", MOCK, requests, p99, repeat)
-            for repeat, (requests, p99) in enumerate([(100, 9000), (300, 1000), (200, 5000)])]
+    runs = [
+        _measurement("get-job", MOCK, requests, p99, repeat)
+        for repeat, (requests, p99) in enumerate([(100, 9000), (300, 1000), (200, 5000)])
+    ]
     (summary,) = summarize(runs)
     assert (summary.requests_per_second, summary.p99_ms, summary.rss_mb, summary.other_cores) == (200, 5.0, 3, 0.1)
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from reference_impl import Fault, RunningServer, serve
 from reference_impl.harness import TOKEN, CompletedRun, jobs_contract, run_against
 
@@ -56,7 +55,9 @@ def reference() -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="module")
-def violation_with_reports(reference: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[CompletedRun, Path]:
+def violation_with_reports(
+    reference: RunningServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[CompletedRun, Path]:
     reports = tmp_path_factory.mktemp("reports")
     run = jobs_contract(
         "run", "sift", "--url", reference.sift_url, "--report-dir", str(reports), env={"JOBS_CONTRACT_TOKEN": TOKEN}
@@ -64,7 +65,9 @@ def violation_with_reports(reference: RunningServer, tmp_path_factory: pytest.Te
     return run, reports
 
 
-def test_violations_are_exit_1_with_check_expected_seen_and_curl(violation_with_reports: tuple[CompletedRun, Path]) -> None:
+def test_violations_are_exit_1_with_check_expected_seen_and_curl(
+    violation_with_reports: tuple[CompletedRun, Path],
+) -> None:
     run, _ = violation_with_reports
     assert run.returncode == 1, run.explain()
     assert "POST /api/v1/jobs/{jobId}:retry — check `job_matches_path`" in run.stdout
@@ -84,7 +87,10 @@ def test_reports_are_junit_xml_and_markdown(violation_with_reports: tuple[Comple
     _, reports = violation_with_reports
     suites = ElementTree.parse(reports / "junit.xml").getroot()
     assert suites.iter("failure"), "junit.xml records the violation"
-    assert any("job_matches_path" in (failure.text or "") + (failure.get("message") or "") for failure in suites.iter("failure"))
+    assert any(
+        "job_matches_path" in (failure.text or "") + (failure.get("message") or "")
+        for failure in suites.iter("failure")
+    )
     summary = (reports / "summary.md").read_text(encoding="utf-8")
     assert "| `POST /api/v1/jobs/{jobId}:retry` | `job_matches_path` |" in summary
     assert "Exit code: 1" in summary

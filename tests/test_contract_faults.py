@@ -10,7 +10,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from reference_impl import Fault
 from reference_impl.harness import CompletedRun, reference_process, run_against
 
@@ -46,7 +45,7 @@ def _run_with(fault: Fault) -> CompletedRun:
 @pytest.fixture(scope="module")
 def catalogue_runs() -> dict[Fault, CompletedRun]:
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        return dict(zip(CATALOGUE, pool.map(_run_with, CATALOGUE)))
+        return dict(zip(CATALOGUE, pool.map(_run_with, CATALOGUE), strict=True))
 
 
 def test_the_catalogue_covers_every_fault() -> None:

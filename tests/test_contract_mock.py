@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from reference_impl.harness import TOKEN, run_against
+
 from tests.conftest import MockProcess
 
 CHECKS_NEEDING_STATE = "use_after_free,ensure_resource_availability,pagination_consistent,deleted_resource_is_gone"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from contracts import assert_conforms
 from reference_impl import Fault, serve
 from reference_impl.harness import TOKEN
+
+from contracts import assert_conforms
 
 
 def test_assert_conforms_passes_for_a_conforming_server() -> None:
@@ -16,8 +16,7 @@ def test_assert_conforms_passes_for_a_conforming_server() -> None:
 
 
 def test_assert_conforms_fails_with_the_violations() -> None:
-    with serve(token=TOKEN, faults=[Fault.SIFT_ENUM_VIOLATION]) as server:
-        with pytest.raises(AssertionError) as raised:
-            assert_conforms("sift", server.sift_url, token=TOKEN, max_examples=5)
+    with serve(token=TOKEN, faults=[Fault.SIFT_ENUM_VIOLATION]) as server, pytest.raises(AssertionError) as raised:
+        assert_conforms("sift", server.sift_url, token=TOKEN, max_examples=5)
     assert "check `response_schema_conformance`" in str(raised.value)
     assert TOKEN not in str(raised.value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from reference_impl import RunningServer, serve
 from reference_impl.harness import TOKEN, run_against
 

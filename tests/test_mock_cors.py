@@ -88,8 +88,13 @@ RESPONSES = {
 }
 
 
-def _answer(middleware: type[CORSMiddleware], policy: dict[str, Any], request: list[tuple[str, str]],
-            response: list[tuple[bytes, bytes]], method: str) -> list[dict[str, Any]]:
+def _answer(
+    middleware: type[CORSMiddleware],
+    policy: dict[str, Any],
+    request: list[tuple[str, str]],
+    response: list[tuple[bytes, bytes]],
+    method: str,
+) -> list[dict[str, Any]]:
     async def inner(_scope: Any, _receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": list(response)})
         await send({"type": "http.response.body", "body": b"{}"})

@@ -45,9 +45,7 @@ def test_literal_segments_beat_the_job_id(mock: AsgiClient, assert_conforms) -> 
 
 
 @pytest.mark.parametrize("api", ["flatfile", "sift"])
-def test_routing_does_not_depend_on_path_order(
-    api: str, tmp_path: Path, mock_with: Callable[..., AsgiClient]
-) -> None:
+def test_routing_does_not_depend_on_path_order(api: str, tmp_path: Path, mock_with: Callable[..., AsgiClient]) -> None:
     document = yaml.safe_load(spec_path(api).read_text())
     document["paths"] = dict(reversed(list(document["paths"].items())))
     reversed_spec = tmp_path / f"{api}-reversed.yaml"
@@ -138,7 +136,10 @@ def test_the_spec_is_served_as_written_with_the_mock_as_first_server(mock: AsgiC
     source = yaml.safe_load(spec_path(api).read_text(encoding="utf-8"))
     as_json = mock.get(spec + ".json")
     as_yaml = mock.get(spec + ".yaml")
-    assert (as_json.headers["content-type"], as_yaml.headers["content-type"]) == ("application/json", "application/yaml")
+    assert (as_json.headers["content-type"], as_yaml.headers["content-type"]) == (
+        "application/json",
+        "application/yaml",
+    )
     servers = [{"url": "/v1" if api == "flatfile" else "/", "description": "this mock (jobs-mock)"}, *source["servers"]]
     assert yaml.safe_load(as_yaml.text) == {**source, "servers": servers}
     assert as_json.json() == json.loads(json.dumps({**source, "servers": servers}))
@@ -178,6 +179,7 @@ def test_an_unquoted_date_in_a_spec_stays_the_string_json_has(
     assert served["paths"]["/days/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["example"] == {
         "day": "2024-05-01"
     }
-    assert yaml.safe_load(client.get("/d/openapi.yaml").text)["paths"] == yaml.safe_load(
-        client.get("/d/openapi.json").text
-    )["paths"]
+    assert (
+        yaml.safe_load(client.get("/d/openapi.yaml").text)["paths"]
+        == yaml.safe_load(client.get("/d/openapi.json").text)["paths"]
+    )

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 import yaml
+from jobs_openapi import spec_path
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate
-
-from jobs_openapi import spec_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,8 +199,18 @@ def test_example_is_valid_against_its_schema(api: str, label: str, schema_at: st
     ("schema_at", "value"),
     [
         ("#/components/schemas/JobResponse", {"data": {"id": "us_jb_1", "type": "workbook"}}),
-        ("#/components/schemas/Job", {"id": "j", "createdBy": "u", "createdAt": "not a date", "updatedAt": "2023-10-30T20:04:28Z",
-                                      "type": "workbook", "operation": "o", "source": "s"}),
+        (
+            "#/components/schemas/Job",
+            {
+                "id": "j",
+                "createdBy": "u",
+                "createdAt": "not a date",
+                "updatedAt": "2023-10-30T20:04:28Z",
+                "type": "workbook",
+                "operation": "o",
+                "source": "s",
+            },
+        ),
         ("#/components/schemas/JobStatus", "finished"),
         ("#/components/schemas/Property", {"type": "enum", "key": "color"}),
         ("#/components/schemas/JobSubject", {"type": "resource"}),
@@ -224,13 +233,26 @@ def test_seed_payload_validates_and_is_a_named_example(fixture: str, api: str, o
     schema_at = examples[0][1]
     errors = list(validator(spec, schema_at).iter_errors(payload))
     assert not errors, [e.message for e in errors]
-    assert payload in [value for _, _, value in examples], f"{fixture} is not verbatim among {operation_id} {where} examples"
+    assert payload in [value for _, _, value in examples], (
+        f"{fixture} is not verbatim among {operation_id} {where} examples"
+    )
 
 
 def test_specs_ship_inside_the_wheel(tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--target", str(target), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-compile",
+            "--target",
+            str(target),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
         timeout=300,

@@ -275,17 +275,13 @@ def test_control_endpoints_answer_cors(http: AsgiClient) -> None:
     assert http.get("/__mock/sessions", headers=origin).headers["access-control-allow-origin"] == "*"
     refused = http.post("/__mock/advance?seconds=x", headers=origin)
     assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
-    preflight = http.request(
-        "OPTIONS", "/__mock/reset", headers={**origin, "Access-Control-Request-Method": "POST"}
-    )
+    preflight = http.request("OPTIONS", "/__mock/reset", headers={**origin, "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
 
 
 def test_the_lifespan_runs_auto_advance_and_closes_the_engine(engine: StateEngine) -> None:
     job = engine.handle("flatfile", "createJob", StateRequest(body={**NEW_JOB, "status": "ready"})).body["data"]
-    app = build_app(
-        Settings(apis=("flatfile",)), mode_factory=lambda apis, _settings: StatefulMode(engine, apis, 0.01)
-    )
+    app = build_app(Settings(apis=("flatfile",)), mode_factory=lambda apis, _settings: StatefulMode(engine, apis, 0.01))
     events = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
     sent: list[str] = []
     statuses: list[str] = []

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
-
 from jobs_openapi import spec_path
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .errors import ApiError, render
 from .faults import Fault

@@ -47,7 +47,11 @@ class ApiError(Exception):
 
 
 def render(error: ApiError, error_format: str, *, wrong_shape: bool = False) -> Response:
-    body = {"error": error.message} if wrong_shape else BODY_BUILDERS[error_format](error.status, error.message, error.violations)
+    body = (
+        {"error": error.message}
+        if wrong_shape
+        else BODY_BUILDERS[error_format](error.status, error.message, error.violations)
+    )
     response = jsonify(body)
     response.status_code = error.status
     if error.status == 401:

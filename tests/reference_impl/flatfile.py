@@ -114,14 +114,18 @@ class FlatfileJobs:
 
     def ackJob(self, call: Call) -> tuple[int, Any]:
         details = call.body or {}
-        return self._transition(call, "ackJob", startedAt=_now(), **_pick(details, "info", "progress", "estimatedCompletionAt"))
+        return self._transition(
+            call, "ackJob", startedAt=_now(), **_pick(details, "info", "progress", "estimatedCompletionAt")
+        )
 
     def ackJobOutcome(self, call: Call) -> tuple[int, Any]:
         return self._transition(call, "ackJobOutcome", outcomeAcknowledgedAt=_now())
 
     def completeJob(self, call: Call) -> tuple[int, Any]:
         details = call.body or {}
-        return self._transition(call, "completeJob", progress=100, finishedAt=_now(), **_pick(details, "outcome", "info"))
+        return self._transition(
+            call, "completeJob", progress=100, finishedAt=_now(), **_pick(details, "outcome", "info")
+        )
 
     def failJob(self, call: Call) -> tuple[int, Any]:
         details = call.body or {}
@@ -151,7 +155,9 @@ class FlatfileJobs:
     def splitJob(self, call: Call) -> tuple[int, Any]:
         parts = call.body["parts"]
         if (len(parts) if isinstance(parts, list) else parts) > MAX_PARTS:
-            raise ApiError(400, f"parts must be at most {MAX_PARTS}", [Violation("parts", f"at most {MAX_PARTS} parts")])
+            raise ApiError(
+                400, f"parts must be at most {MAX_PARTS}", [Violation("parts", f"at most {MAX_PARTS} parts")]
+            )
         part_data = parts if isinstance(parts, list) else [{}] * parts
         with self.lock:
             job = self._find(call)
@@ -165,7 +171,10 @@ class FlatfileJobs:
 
     # --- helpers ---------------------------------------------------------------------------------------------
     def _store_plan(self, call: Call, *, base: dict[str, Any]) -> tuple[int, Any]:
-        plan = {**base, **_pick(call.body, "fieldMapping", "unmappedSourceFields", "unmappedDestinationFields", "programId")}
+        plan = {
+            **base,
+            **_pick(call.body, "fieldMapping", "unmappedSourceFields", "unmappedDestinationFields", "programId"),
+        }
         with self.lock:
             job = self._find(call)
             self.plans[job["id"]] = plan

@@ -56,7 +56,14 @@ def run_against(api: str, url: str, *options: str) -> CompletedRun:
 @contextmanager
 def reference_process(faults: Iterable[Fault] = ()) -> Iterator[str]:
     """The reference implementation in a process of its own (so parallel runs do not share a GIL); yields its origin."""
-    command = [sys.executable, "-m", "reference_impl", "--token", TOKEN, *(f"--fault={fault.value}" for fault in faults)]
+    command = [
+        sys.executable,
+        "-m",
+        "reference_impl",
+        "--token",
+        TOKEN,
+        *(f"--fault={fault.value}" for fault in faults),
+    ]
     process = subprocess.Popen(command, cwd=TESTS_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 FINAL = {"JOB_STATUS_FINISHED", "JOB_STATUS_FAILED", "JOB_STATUS_CANCELLED"}
-FILTER_FIELDS = {"job_id": "jobId", "created_by_user_id": "createdByUserId", "modified_by_user_id": "modifiedByUserId", "job_status": "jobStatus"}
+FILTER_FIELDS = {
+    "job_id": "jobId",
+    "created_by_user_id": "createdByUserId",
+    "modified_by_user_id": "modifiedByUserId",
+    "job_status": "jobStatus",
+}
 FILTER = re.compile(r'^\s*(?P<field>[a-z_]+)\s*==\s*"(?P<value>[^"]*)"\s*$')
 ORGANIZATION = "3e8f5a2c-9d1b-4c7e-a6f0-8b2d4e1c9a57"
 SEED_STATUSES = ["JOB_STATUS_RUNNING", "JOB_STATUS_FINISHED", "JOB_STATUS_FAILED", "JOB_STATUS_CREATED"] * 15
@@ -75,7 +80,9 @@ class SiftJobs:
             job = self._find(call.path["jobId"])
             if job["jobStatus"] in FINAL:
                 raise ApiError(400, f"job {job['jobId']} cannot be cancelled in status {job['jobStatus']}")
-            job["jobStatus"] = "JOB_STATUS_CANCEL_REQUESTED" if job["jobStatus"] == "JOB_STATUS_RUNNING" else "JOB_STATUS_CANCELLED"
+            job["jobStatus"] = (
+                "JOB_STATUS_CANCEL_REQUESTED" if job["jobStatus"] == "JOB_STATUS_RUNNING" else "JOB_STATUS_CANCELLED"
+            )
         return 200, {}
 
     def retryJob(self, call: Call) -> tuple[int, Any]:
@@ -114,7 +121,7 @@ def _matches(job: dict[str, Any], expression: str) -> bool:
         return True
     match = FILTER.match(expression)
     if match is None or match["field"] not in FILTER_FIELDS:
-        raise ApiError(400, f"invalid filter: {expression!r} is not `FIELD == \"VALUE\"` over {', '.join(FILTER_FIELDS)}")
+        raise ApiError(400, f'invalid filter: {expression!r} is not `FIELD == "VALUE"` over {", ".join(FILTER_FIELDS)}')
     return job.get(FILTER_FIELDS[match["field"]]) == match["value"]
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 import jsonschema_rs
+import yaml
 
 from contracts.spec_facts import HTTP_METHODS, SpecFacts
 
@@ -98,7 +98,9 @@ class Spec(SpecFacts):
             operation_id=raw["operationId"],
             method=method.upper(),
             path=path,
-            parameters=[Parameter(p["name"], p["in"], p.get("required", False), p.get("schema", {})) for p in parameters],
+            parameters=[
+                Parameter(p["name"], p["in"], p.get("required", False), p.get("schema", {})) for p in parameters
+            ],
             body_schema=body_schema,
             body_required=bool(body and body.get("required", False)),
             components=self.document.get("components", {}),
@@ -123,7 +125,6 @@ class Spec(SpecFacts):
         schema = self.resolve(self.document["components"]["schemas"][name])
         parts = [self.resolve(part) for part in schema.get("allOf", [schema])]
         return {prop for part in parts for prop in part.get("properties", {})}
-
 
 
 def coerce(raw: str, schema: dict[str, Any]) -> Any:
