@@ -90,10 +90,12 @@ class Api:
 
     @cached_property
     def namespace(self) -> str:
-        """The URL prefix this API owns: its base path, or the literal segments all its paths share."""
+        """The URL prefix this API owns: its base path, or the literal segments the directories holding its
+        paths share (`/api/v1` for `/api/v1/jobs` and `/api/v1/jobs/{jobId}:retry`), so a sibling of its
+        collections (`/api/v1/jobz`) is still the API's."""
         if self.base_path:
             return self.base_path
-        split = [path.split("/") for path in self.path_items]
+        split = [path.split("/")[:-1] for path in self.path_items]
         shared: list[str] = []
         for segments in zip(*split, strict=False):  # up to the shortest path
             if len(set(segments)) != 1 or "{" in segments[0]:

@@ -62,7 +62,13 @@ def test_routing_does_not_depend_on_path_order(api: str, tmp_path: Path, mock_wi
 
 @pytest.mark.parametrize(
     ("path", "shape"),
-    [("/v1/nothing-here", "errors"), ("/api/v1/jobs/x/y", "code"), ("/elsewhere", "errors")],
+    [
+        ("/v1/nothing-here", "errors"),
+        ("/api/v1/jobs/x/y", "code"),
+        ("/api/v1/jobz", "code"),
+        ("/api/v1", "code"),
+        ("/elsewhere", "errors"),
+    ],
 )
 def test_unknown_paths_are_404_in_the_owning_apis_error_shape(mock: AsgiClient, path: str, shape: str) -> None:
     response = mock.get(path, headers=FLATFILE)
