@@ -15,6 +15,7 @@ from jobs_openapi import BUNDLED, spec_path
 from schemathesis.specs.openapi.converter import to_json_schema
 
 from mock_server.errors import ErrorFormat, error_format
+from mock_server.filter_language import FilterLanguage, filter_language
 from mock_server.render import BodyTemplate, EchoTarget, parse_pointer
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class Parameter:
     item_type: str | None
     explode: bool
     validator: jsonschema_rs.Validator
+    language: FilterLanguage | None = None  # `x-filter-language`: the value must also parse as this language
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ class _Builder:
                 parameter.get("explode", parameter.get("style", "form" if location == "query" else "simple") == "form")
             ),
             validator=self.compile(schema),
+            language=filter_language(parameter["x-filter-language"]) if "x-filter-language" in parameter else None,
         )
 
     def request_body(self, raw: Any) -> RequestBody | None:

@@ -95,7 +95,11 @@ def _parameters(operation: Operation, request: RawRequest) -> tuple[dict[str, An
             violations.extend(problems)
             continue
         label = f"{parameter.location} parameter {parameter.name!r}"
-        violations.extend(_violations(parameter.validator, value, label, parameter.name))
+        problems = _violations(parameter.validator, value, label, parameter.name)
+        if not problems and parameter.language is not None and isinstance(value, str):
+            problem = parameter.language.problem(value, parameter.name)
+            problems = [Violation(parameter.name, problem)] if problem else []
+        violations.extend(problems)
         parameters[parameter.name] = value
     return parameters, violations
 

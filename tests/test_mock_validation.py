@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
+from jobs_openapi import spec_path
 
+from mock_server.app import Settings, build_app
 from mock_server.pipeline import Limits
 from tests.conftest import AsgiClient
 
@@ -113,3 +117,47 @@ def test_sift_violations_are_bad_request_field_violations(mock: AsgiClient, asse
     assert fields == ["pageSize", "orderBy"]
     assert body["details"][0]["@type"] == "type.googleapis.com/google.rpc.BadRequest"
     assert_conforms("sift", "GET", "/api/v1/jobs", response)
+
+
+@pytest.mark.parametrize("mode", ["static", "stateful"])
+def test_a_filter_that_is_not_cel_is_refused_in_both_modes(mode: str, mock_with: Callable[..., AsgiClient]) -> None:
+    response = mock_with(mode=mode).get("/api/v1/jobs", params={"filter": "((("}, headers=AUTH)
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": 3,
+        "message": "invalid filter: syntax error at line 1, column 3: (((",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": [
+                    {"field": "filter", "description": "invalid filter: syntax error at line 1, column 3: ((("}
+                ],
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("expression", ['job_status == "JOB_STATUS_FAILED"', "", "  "])
+def test_a_cel_filter_or_none_is_accepted_in_static_mode(mock: AsgiClient, expression: str) -> None:
+    assert mock.get("/api/v1/jobs", params={"filter": expression}, headers=AUTH).status_code == 200
+
+
+def _sift_spec_with_filter_language(tmp_path: Path, language: str | None) -> str:
+    document = yaml.safe_load(spec_path("sift").read_text(encoding="utf-8"))
+    (parameter,) = [p for p in document["paths"]["/api/v1/jobs"]["get"]["parameters"] if p["name"] == "filter"]
+    parameter.pop("x-filter-language")
+    if language is not None:
+        parameter["x-filter-language"] = language
+    path = tmp_path / "sift-filter.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+def test_the_filter_language_comes_from_the_spec(tmp_path: Path, mock_with: Callable[..., AsgiClient]) -> None:
+    plain = mock_with(apis=(_sift_spec_with_filter_language(tmp_path, None),))
+    assert plain.get("/api/v1/jobs", params={"filter": "((("}, headers=AUTH).status_code == 200
+
+
+def test_an_unknown_filter_language_stops_the_mock_at_start(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="x-filter-language 'sql' is not supported: use one of cel"):
+        build_app(Settings(apis=(_sift_spec_with_filter_language(tmp_path, "sql"),)))
