@@ -8,10 +8,16 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The suite reads Sift's answers with Sift's own client: its generated protobuf modules, installed without
+# the client's dependencies (pandas, grpcio, ...), which the tests never load; the `sift-client` extra pins
+# the few those modules import.
+SIFT_CLIENT := sift-stack-py==0.25.0
+
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,sift-client]"
+	$(BIN)/python -m pip install --quiet --no-deps $(SIFT_CLIENT)
 	touch $(STAMP)
 
 test: $(STAMP)
