@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from mock_server.extensions import chosen
 from mock_server.render import dumps
 
 
@@ -78,8 +79,4 @@ ERROR_FORMATS: dict[str, ErrorFormat] = {
 
 
 def error_format(name: str) -> ErrorFormat:
-    try:
-        return ERROR_FORMATS[name]
-    except KeyError:
-        known = ", ".join(sorted(ERROR_FORMATS))
-        raise ValueError(f"x-error-format {name!r} is not supported: use one of {known}") from None
+    return chosen("x-error-format", name, ERROR_FORMATS)

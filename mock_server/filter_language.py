@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from mock_server.extensions import chosen
+
 
 class FilterLanguage(Protocol):
     def problem(self, source: str, parameter: str) -> str | None:
@@ -35,8 +37,4 @@ FILTER_LANGUAGES: dict[str, FilterLanguage] = {"cel": Cel()}
 
 
 def filter_language(name: str) -> FilterLanguage:
-    try:
-        return FILTER_LANGUAGES[name]
-    except KeyError:
-        known = ", ".join(sorted(FILTER_LANGUAGES))
-        raise ValueError(f"x-filter-language {name!r} is not supported: use one of {known}") from None
+    return chosen("x-filter-language", name, FILTER_LANGUAGES)

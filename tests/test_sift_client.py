@@ -255,4 +255,3 @@ def test_a_stateful_lifecycle_reads_as_sifts_messages(stateful: AsgiClient) -> N
     missing = stateful.post(f"/api/v1/jobs/{UNKNOWN_JOB}:retry", headers=AUTH)
     assert missing.status_code == 404
     assert UNKNOWN_JOB in read_error(missing, 5).message
-
