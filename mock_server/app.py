@@ -36,8 +36,12 @@ from mock_server.auth import BearerAuth
 from mock_server.cors import StampedCORSMiddleware
 from mock_server.docs import fixed_pages
 from mock_server.dynamic import DataGenerator
+from mock_server.example_overlay import with_recorded_examples
 from mock_server.pipeline import Limits, MockPipeline, not_found
-from mock_server.responder import Responder, StaticResponder
+from mock_server.proxy.forwarder import VIOLATIONS_HEADER
+from mock_server.proxy.mode import ProxyMode
+from mock_server.proxy.settings import ProxySettings
+from mock_server.responder import Forwarder, Responder, StaticResponder
 from mock_server.spec import Api, load_api
 from mock_server.state import StateFileError
 from mock_server.state.mode import StatefulMode
@@ -57,12 +61,17 @@ class Settings:
     mode: str = "static"
     state_file: str | None = None  # stateful mode: the SQLite file that keeps the state (in memory without it)
     auto_advance: float | None = None  # stateful mode: seconds between ticks of time
+    examples_dir: str | None = None  # recorded examples (`jobs-mock proxy --record`) merged over the spec's
+    proxy: ProxySettings | None = None  # `jobs-mock proxy`: every request goes to an upstream instead
 
 
 class Mode(Protocol):
-    """What a mode adds to the app: the responder, middlewares in front of the pipeline, a lifespan."""
+    """What a mode adds to the app: the responder (or a forwarder that answers instead), middlewares in front of
+    the pipeline, a lifespan."""
 
     def responder(self, static: StaticResponder) -> Responder: ...
+
+    def forwarder(self) -> Forwarder | None: ...
 
     def middlewares(self) -> list[Callable[[ASGIApp], ASGIApp]]: ...
 
@@ -76,6 +85,9 @@ class StaticMode:
 
     def responder(self, static: StaticResponder) -> Responder:
         return static
+
+    def forwarder(self) -> None:
+        return None
 
     def middlewares(self) -> list[Callable[[ASGIApp], ASGIApp]]:
         return []
@@ -118,13 +130,19 @@ class MockApp:
 def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None = None) -> MockApp:
     """The app; `mode_factory` overrides the mode `settings.mode` names (tests pass an engine of their own)."""
     apis = [load_api(source) for source in settings.apis]
-    mode = (mode_factory or MODES[settings.mode])(apis, settings)
+    if settings.examples_dir is not None:
+        apis = [with_recorded_examples(api, Path(settings.examples_dir)) for api in apis]
+    if mode_factory is None and settings.proxy is not None:
+        mode: Mode = ProxyMode(apis, settings.proxy, settings.token)
+    else:
+        mode = (mode_factory or MODES[settings.mode])(apis, settings)
     docs = {api.name: docs_paths(api) for api in apis}
     static = StaticResponder(DataGenerator(settings.seed))
     exposed = sorted(
         {
             "Allow",
             "WWW-Authenticate",
+            *([VIOLATIONS_HEADER] if settings.proxy is not None else []),
             *(
                 name.decode()
                 for api in apis
@@ -155,6 +173,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 pages=fixed_pages(apis, docs),
                 docs_prefixes=tuple(ui.rstrip("/") for ui, _ in docs.values()),
                 limits=settings.limits,
+                forwarder=mode.forwarder(),
             ),
             # Only what the pipeline passes on (the lifespan, docs, unknown paths) goes through these.
             LifespanMiddleware,

@@ -20,7 +20,7 @@ from mock_server.auth import CHALLENGE, BearerAuth
 from mock_server.docs import Pages
 from mock_server.errors import Violation
 from mock_server.negotiation import parse_controls
-from mock_server.responder import SESSION_HEADER, Call, Reply, Responder, error_reply
+from mock_server.responder import SESSION_HEADER, Call, Forwarded, Forwarder, Reply, Responder, error_reply
 from mock_server.router import Match, PathItem, Router
 from mock_server.spec import Api, Operation
 from mock_server.validation import RawRequest, validate
@@ -114,8 +114,10 @@ class MockPipeline:
         pages: Pages,
         docs_prefixes: tuple[str, ...],
         limits: Limits = Limits(),
+        forwarder: Forwarder | None = None,
     ) -> None:
         self.app = app
+        self.forwarder = forwarder
         self.docs_prefixes = docs_prefixes
         self.apis = apis
         self.router = Router(apis)
@@ -129,6 +131,9 @@ class MockPipeline:
             await self.app(scope, receive, send)
             return
         match = self.router.match(_raw_path(scope))
+        if self.forwarder is not None:
+            await self._forward(self.forwarder, match, scope, receive, send)
+            return
         if match is None:
             await self._unrouted(scope, receive, send)
             return
@@ -169,8 +174,7 @@ class MockPipeline:
             try:
                 body = await _read_body(receive, headers, self.limits.max_body_bytes)
             except BodyTooLarge:
-                message = f"the request body is larger than {self.limits.max_body_bytes} bytes"
-                return error_reply(api.errors, 413, [Violation("body", message)])
+                return self._too_large(api)
             except ClientGone:
                 return None
         content_type = headers.get("content-type")
@@ -187,14 +191,68 @@ class MockPipeline:
             await asyncio.sleep(controls.delay_ms / 1000)
         return reply
 
+    def _too_large(self, api: Api) -> Reply:
+        message = f"the request body is larger than {self.limits.max_body_bytes} bytes"
+        return error_reply(api.errors, 413, [Violation("body", message)])
+
+    async def _forward(
+        self, forwarder: Forwarder, match: Match | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Proxy mode: every request goes to the forwarder with its violations and the answer the mock would give."""
+        api = match.item.api if match is not None else api_for_path(self.apis, scope["path"])
+        headers = _headers(scope)
+        try:
+            body = await _read_body(receive, headers, self.limits.max_body_bytes)
+        except BodyTooLarge:
+            await send_reply(send, self._too_large(api))
+            return
+        except ClientGone:
+            return
+        operation = match.item.methods.get(scope["method"]) if match is not None else None
+        violations: list[Violation] = []
+        refusal: Reply | None = None
+        if match is None:
+            violations = [Violation(None, f"no operation at {scope['path']} in the spec")]
+            refusal = error_reply(api.errors, 404, violations)
+        elif operation is None:
+            refusal = _no_such_method(match.item, scope["method"])
+            violations = [] if scope["method"] == "OPTIONS" else [_method_not_allowed(match.item, scope["method"])]
+        else:
+            problem = self.auth.check(headers.get("authorization", ())) if operation.secured else None
+            content_type = headers.get("content-type")
+            request = RawRequest(
+                match.path_params, _query(scope), headers, content_type[-1] if content_type else None, body
+            )
+            valid = validate(operation, request)
+            violations = [*([problem] if problem else ()), *(valid if isinstance(valid, list) else ())]
+            if problem is not None:
+                refusal = error_reply(api.errors, 401, violations, [CHALLENGE])
+            elif violations:
+                refusal = error_reply(api.errors, 400, violations)
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = _raw_path(scope) + (f"?{query}" if query else "")
+        path_params = match.path_params if match is not None else {}
+        forwarded = Forwarded(
+            api, operation, scope["method"], target, scope["headers"], body, path_params, violations, refusal
+        )
+        try:
+            reply = await forwarder.forward(forwarded)
+        except Exception:
+            logger.exception("jobs-mock failed to forward %s %s", scope["method"], scope["path"])
+            reply = error_reply(api.errors, 500, [Violation(None, UNEXPECTED_FAILURE)])
+        await send_reply(send, reply)
+
+
+def _method_not_allowed(item: PathItem, method: str) -> Violation:
+    return Violation(None, f"{method} is not allowed on {item.template}; allowed: {item.allow}")
+
 
 def _no_such_method(item: PathItem, method: str) -> Reply:
     """OPTIONS: 204 with `Allow`; any other method the spec does not declare: 405 with the same `Allow`."""
     allow = (b"allow", item.allow.encode())
     if method == "OPTIONS":
         return Reply(204, b"", [allow])
-    message = f"{method} is not allowed on {item.template}; allowed: {item.allow}"
-    return error_reply(item.api.errors, 405, [Violation(None, message)], [allow])
+    return error_reply(item.api.errors, 405, [_method_not_allowed(item, method)], [allow])
 
 
 def not_found_reply(apis: list[Api], path: str) -> Reply:

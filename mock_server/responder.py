@@ -42,6 +42,27 @@ class Responder(Protocol):
     async def respond(self, call: Call) -> Reply: ...
 
 
+@dataclass(slots=True)
+class Forwarded:
+    """A request as it came (for a proxy to pass on), with what the mock found wrong in it."""
+
+    api: Api
+    operation: Operation | None  # None: the spec has no operation for this method and path
+    method: str
+    target: str  # the path and query as sent, still percent-encoded
+    headers: list[tuple[bytes, bytes]]  # as sent
+    body: bytes
+    path_params: dict[str, str]
+    violations: list[Violation]
+    refusal: Reply | None  # what the mock itself answers such a request with, when it refuses it
+
+
+class Forwarder(Protocol):
+    """The response chosen elsewhere: a proxy answers every request, valid or not, from its upstream."""
+
+    async def forward(self, request: Forwarded) -> Reply: ...
+
+
 def error_reply(
     errors: ErrorFormat,
     status: int,

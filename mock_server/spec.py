@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ class Response:
     schema: dict[str, Any] | None  # JSON Schema (components embedded), for generated data
     validator: jsonschema_rs.Validator | None
     headers: tuple[tuple[bytes, bytes], ...]  # documented headers with their example values
+    header_parameters: tuple[Parameter, ...] = ()  # documented headers, to validate a real response's
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,12 @@ def load_api(source: str) -> Api:
     path = spec_path(source)
     document = read_document(path)
     name = source if source in BUNDLED else path.stem
-    return _Builder(name, path, document).build()
+    return build_api(name, path, document)
+
+
+def build_api(name: str, source: Path, document: dict[str, Any]) -> Api:
+    """The API a spec document describes (`source` is where it was read, for messages)."""
+    return _Builder(name, source, document).build()
 
 
 def _json_type(schema: Any) -> str | None:
@@ -317,12 +323,17 @@ class _Builder:
             if validator is not None and not validator.is_valid(value):
                 logger.warning("%s: example %r of response %s does not match its schema", label, name, status)
             examples[name] = Example(name, value, BodyTemplate(value, ()))
+        documented = {name: self.deref(header) for name, header in spec.get("headers", {}).items()}
         headers = tuple(
             (header_name.lower().encode(), str(value).encode())
-            for header_name, header in spec.get("headers", {}).items()
-            if (value := self.header_example(self.deref(header))) is not None
+            for header_name, header in documented.items()
+            if (value := self.header_example(header)) is not None
         )
-        return Response(status, media_type, examples, schema, validator, headers)
+        header_parameters = tuple(
+            self.parameter({**header, "name": header_name, "in": "header"})
+            for header_name, header in documented.items()
+        )
+        return Response(status, media_type, examples, schema, validator, headers, header_parameters)
 
     def header_example(self, header: dict[str, Any]) -> Any:
         if "example" in header:
@@ -372,6 +383,4 @@ class _Builder:
             name: Example(name, example.value, BodyTemplate(example.value, echo))
             for name, example in response.examples.items()
         }
-        return Response(
-            response.status, response.media_type, examples, response.schema, response.validator, response.headers
-        )
+        return replace(response, examples=examples)

@@ -55,14 +55,16 @@ def _field(error: jsonschema_rs.ValidationError) -> str:
     return ".".join(path) if path else "body"
 
 
-def _violations(validator: jsonschema_rs.Validator, value: Any, label: str, name: str | None = None) -> list[Violation]:
+def schema_violations(
+    validator: jsonschema_rs.Validator, value: Any, label: str, name: str | None = None
+) -> list[Violation]:
     """Every violation, named `name`, or by its place in the body (`fieldMapping.0.sourceField`) without one."""
     if validator.is_valid(value):
         return []
     return [Violation(name or _field(error), f"{label}: {error.message}") for error in validator.iter_errors(value)]
 
 
-def _parameter_value(parameter: Parameter, values: Sequence[str]) -> tuple[Any, list[Violation]]:
+def parameter_value(parameter: Parameter, values: Sequence[str]) -> tuple[Any, list[Violation]]:
     label = f"{parameter.location} parameter {parameter.name!r}"
     if parameter.json_type == "array":
         items = list(values) if parameter.explode else [item for value in values for item in value.split(",")]
@@ -90,12 +92,12 @@ def _parameters(operation: Operation, request: RawRequest) -> tuple[dict[str, An
                     Violation(parameter.name, f"{parameter.location} parameter {parameter.name!r} is required")
                 )
             continue
-        value, problems = _parameter_value(parameter, values)
+        value, problems = parameter_value(parameter, values)
         if problems:
             violations.extend(problems)
             continue
         label = f"{parameter.location} parameter {parameter.name!r}"
-        problems = _violations(parameter.validator, value, label, parameter.name)
+        problems = schema_violations(parameter.validator, value, label, parameter.name)
         if not problems and parameter.language is not None and isinstance(value, str):
             problem = parameter.language.problem(value, parameter.name)
             problems = [Violation(parameter.name, problem)] if problem else []
@@ -114,26 +116,38 @@ def _body(operation: Operation, request: RawRequest) -> tuple[Any, list[Violatio
         return None, []
     if not request.body:
         return None, [Violation("body", "a request body is required")] if spec.required else []
-    media_type, _, options = (request.content_type or "").partition(";")
-    media_type = media_type.strip().lower()
+    media_type, options = split_content_type(request.content_type)
     accepted = ", ".join(spec.media_types)
     if media_type not in spec.media_types:
         sent = f"content type {media_type!r}" if media_type else "a body without Content-Type"
         return None, [Violation("body", f"{sent} is not accepted: send {accepted}")]
     if media_type != JSON_MEDIA_TYPE or spec.validator is None:
         return request.body, []
+    value, problems = json_body(request.body, options)
+    if problems:
+        return None, problems
+    return value, schema_violations(spec.validator, value, "body")
+
+
+def split_content_type(content_type: str | None) -> tuple[str, str]:
+    """The media type (lower case) and what follows it (`charset=...`)."""
+    media_type, _, options = (content_type or "").partition(";")
+    return media_type.strip().lower(), options
+
+
+def json_body(body: bytes, options: str) -> tuple[Any, list[Violation]]:
+    """A JSON body as a value, or why it is not UTF-8 JSON; `options` is what follows the media type."""
     charset = re.search(r"charset\s*=\s*\"?([^\";\s]+)", options, re.IGNORECASE)
     if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
         return None, [Violation("body", f"charset {charset.group(1)!r} is not accepted: send UTF-8 JSON")]
     try:
-        text = request.body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         return None, [Violation("body", f"the body is not valid UTF-8 (byte {error.start})")]
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant), []
     except (ValueError, RecursionError) as error:
         return None, [Violation("body", f"the body is not valid JSON: {error}")]
-    return value, _violations(spec.validator, value, "body")
 
 
 def validate(operation: Operation, request: RawRequest) -> ValidRequest | list[Violation]:
@@ -142,8 +156,13 @@ def validate(operation: Operation, request: RawRequest) -> ValidRequest | list[V
     body, body_violations = _body(operation, request)
     violations.extend(body_violations)
     if violations:
-        if len(violations) > MAX_VIOLATIONS:
-            extra = len(violations) - MAX_VIOLATIONS
-            violations = [*violations[:MAX_VIOLATIONS], Violation(None, f"... and {extra} more violations")]
-        return violations
+        return capped(violations)
     return ValidRequest(parameters, body)
+
+
+def capped(violations: list[Violation]) -> list[Violation]:
+    """At most MAX_VIOLATIONS, and a last one saying how many more there were."""
+    if len(violations) <= MAX_VIOLATIONS:
+        return violations
+    extra = len(violations) - MAX_VIOLATIONS
+    return [*violations[:MAX_VIOLATIONS], Violation(None, f"... and {extra} more violations")]

@@ -37,6 +37,9 @@ class StatefulMode:
     def responder(self, static: StaticResponder) -> Responder:
         return StatefulResponder(self.engine, static)
 
+    def forwarder(self) -> None:
+        return None
+
     def middlewares(self) -> list[Callable[[ASGIApp], ASGIApp]]:
         return [partial(StateControl, engine=self.engine, errors=self._errors)]
 

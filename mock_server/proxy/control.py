@@ -1,0 +1,86 @@
+"""The proxy's control endpoints, outside the APIs' paths (never forwarded):
+
+- `GET /__mock/violations?limit=N`: the violating exchanges, newest first (at most the last 1000 are kept).
+- `POST /__mock/report`: write junit.xml, summary.md and violations.json to `--report-dir` now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.errors import ErrorFormat, Violation
+from mock_server.pipeline import send_reply
+from mock_server.render import dumps
+from mock_server.responder import JSON_HEADER, Reply, error_reply
+
+from .findings import MAX_KEPT, Findings
+from .report import write_report
+
+CONTROL_PREFIX = "/__mock"
+DEFAULT_LIMIT = 100
+
+
+class ProxyControl:
+    def __init__(self, app: ASGIApp, *, findings: Findings, report_dir: Path | None, errors: ErrorFormat) -> None:
+        self.app = app
+        self.findings = findings
+        self.report_dir = report_dir
+        self.errors = errors
+        self._endpoints: dict[tuple[str, str], Callable[[dict[str, str]], Any]] = {
+            ("GET", "/violations"): self._violations,
+            ("POST", "/report"): self._report,
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
+            await self.app(scope, receive, send)
+            return
+        name = path[len(CONTROL_PREFIX) :]
+        endpoint = self._endpoints.get((scope["method"], name))
+        if endpoint is None:
+            allowed = sorted(method for method, known in self._endpoints if known == name)
+            if allowed:
+                message = f"{scope['method']} is not allowed on {path}; allowed: {', '.join(allowed)}"
+                reply = error_reply(
+                    self.errors, 405, [Violation(None, message)], [(b"allow", ", ".join(allowed).encode())]
+                )
+            else:
+                known = ", ".join(f"{method} {CONTROL_PREFIX}{name}" for method, name in self._endpoints)
+                reply = error_reply(
+                    self.errors, 404, [Violation(None, f"no control endpoint at {path}; there are {known}")]
+                )
+            await send_reply(send, reply)
+            return
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        result = endpoint(query)
+        if asyncio.iscoroutine(result):
+            result = await result
+        await send_reply(send, result if isinstance(result, Reply) else Reply(200, dumps(result), [JSON_HEADER]))
+
+    def _violations(self, query: dict[str, str]) -> Reply | dict[str, Any]:
+        limit = query.get("limit", str(DEFAULT_LIMIT))
+        if not (limit.isdigit() and 1 <= int(limit) <= MAX_KEPT):
+            message = f"limit must be a whole number from 1 to {MAX_KEPT}, not {limit!r}"
+            return error_reply(self.errors, 400, [Violation("limit", message)])
+        return {
+            "exchanges": self.findings.exchanges,
+            "violating": self.findings.violating,
+            "violations": [finding.as_json() for finding in self.findings.recent(int(limit))],
+        }
+
+    async def _report(self, _query: dict[str, str]) -> Reply | dict[str, Any]:
+        if self.report_dir is None:
+            message = "no report directory: start the proxy with --report-dir DIR to write reports"
+            return error_reply(self.errors, 409, [Violation(None, message)])
+        try:
+            written = await asyncio.to_thread(write_report, self.findings, self.report_dir)
+        except OSError as error:
+            return error_reply(self.errors, 500, [Violation(None, f"the report could not be written: {error}")])
+        return {"written": [str(path) for path in written]}
