@@ -267,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         "host": arguments.host,
         "port": arguments.port,
         "log_level": arguments.log_level,
-        "access_log": arguments.log_level in ("info", "debug", "trace"),
+        # The proxy logs each exchange itself, redacted; uvicorn's access log would show query strings as sent.
+        "access_log": arguments.log_level in ("info", "debug", "trace") and settings.proxy is None,
         "proxy_headers": False,  # a local mock sits behind no proxy: X-Forwarded-* is not worth parsing per request
     }
     if in_children:

@@ -51,6 +51,10 @@ class AsgiClient:
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
 
+    def run(self, awaitable: Any) -> Any:
+        """Await something on this client's event loop (where the app's own connections live)."""
+        return self._loop.run_until_complete(awaitable)
+
     def close(self) -> None:
         self._loop.run_until_complete(self._client.aclose())
         self._loop.close()

@@ -130,6 +130,8 @@ class ProxyForwarder:
         )
         if violating:
             self._log(finding)
+        else:  # the access log of proxy mode (uvicorn's would show query strings unredacted)
+            logger.info("%s %s -> %s (%s)", finding.method, finding.path, status or "no answer", finding.operation)
         self.findings.add(finding, response_checked=checked is not None and request.operation is not None)
 
     @staticmethod

@@ -66,9 +66,13 @@ class ProxyMode:
         try:
             yield
         finally:
-            for upstream in self._upstreams:
-                await upstream.close()
-            self.close()
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Closes the upstream connections and writes the report: the lifespan's shutdown."""
+        for upstream in self._upstreams:
+            await upstream.close()
+        self.close()
 
     def close(self) -> None:
         """Writes the report (again, with whatever came since, when the lifespan wrote it already)."""

@@ -9,6 +9,7 @@ direction; `Host` names the upstream; lengths are recomputed for the bytes actua
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -59,6 +60,10 @@ class Upstream:
     """One upstream URL with its own connection pool, so a hung upstream cannot starve another's requests."""
 
     def __init__(self, url: str, timeout: float) -> None:
+        # httpx logs every request's full URL at INFO (a token in a query string too); the proxy logs its own
+        # lines, redacted, so the client's loggers only speak up about trouble.
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._prefix = httpx.URL(self.url).raw_path.rstrip(b"/")
