@@ -44,7 +44,21 @@ class FlatfileErrors:
 
 
 # gRPC codes as gRPC-gateway maps them from HTTP statuses (google.golang.org/grpc/codes).
-_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 409: 6, 413: 8, 415: 3, 429: 8, 500: 13, 501: 12, 503: 14, 504: 4}
+_GRPC_CODES = {
+    400: 3,
+    401: 16,
+    403: 7,
+    404: 5,
+    405: 12,
+    409: 6,
+    413: 8,
+    415: 3,
+    429: 8,
+    500: 13,
+    501: 12,
+    503: 14,
+    504: 4,
+}
 _UNKNOWN = 2
 _KIND_CODES = {ErrorKind.INVALID_ARGUMENT: 3, ErrorKind.FAILED_PRECONDITION: 9, ErrorKind.NOT_FOUND: 5}
 
