@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import unquote
 
 import schemathesis
-from schemathesis import Case, Response
-from schemathesis.checks import CheckContext
+from schemathesis import Case, CheckContext, Response
+
+from .schemathesis_adapter import send_follow_up
 
 # The status each lifecycle action must leave the returned job in.
 STATUS_AFTER_ACTION = {"completeJob": "complete", "failJob": "failed", "cancelJob": "canceled"}
@@ -151,9 +152,7 @@ def deleted_resource_is_gone(ctx: CheckContext, response: Response, case: Case) 
     if read is None:
         return None
     probe = read.Case(path_parameters=dict(case.path_parameters or {}), headers=dict(case.headers or {}))
-    ctx.internals.record_case(parent_id=case.id, case=probe)
-    follow_up = read.schema.transport.send(probe, **(ctx.internals.transport_kwargs or {}))
-    ctx.internals.record_response(case_id=probe.id, response=follow_up)
+    follow_up = send_follow_up(ctx, case, probe)
     if follow_up.status_code != 404:
         raise AssertionError(
             f"Expected 404 from GET {read.path} after the delete succeeded, seen {follow_up.status_code}"

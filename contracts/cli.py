@@ -18,9 +18,9 @@ from .options import (
     RunOptions,
     split_csv,
 )
-from .render import summary_lines
-from .runner import ExitCode
-from .runner import run as run_contract
+from .results import ExitCode
+from .runner import execute
+from .summary import summary_lines
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +83,7 @@ def run(
         )
     except OptionsError as error:
         raise click.UsageError(str(error)) from None
-    result = run_contract(options)
+    result = execute(options)
     for line in summary_lines(result):
         click.echo(line, err=result.exit_code is ExitCode.PROBLEM)
     sys.exit(int(result.exit_code))

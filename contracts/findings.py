@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemathesis.core.failures import Failure
-from schemathesis.engine import events
-from schemathesis.engine.statistic import Statistic
-
 from .redaction import Redactor
+from .schemathesis_adapter import Failure, Statistic, events
 
 BODY_EXCERPT = 400
 

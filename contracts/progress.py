@@ -6,9 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from schemathesis.engine import Status, events
-from schemathesis.engine.run import INTERNAL_PHASES, PhaseName
-from schemathesis.engine.statistic import Statistic
+from .schemathesis_adapter import INTERNAL_PHASES, PhaseName, Statistic, Status, events
 
 MARKS = {
     Status.SUCCESS: "ok",

@@ -6,17 +6,13 @@ from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schemathesis.cli.commands.run.handlers.junitxml import JunitXMLHandler
-from schemathesis.engine import events
-
 from .redaction import Redactor
-from .render import markdown
+from .schemathesis_adapter import ExecutionContext, JunitXMLHandler, events
+from .summary import markdown
 
 if TYPE_CHECKING:
-    from schemathesis.cli.commands.run.context import ExecutionContext
-
     from .options import RunOptions
-    from .runner import RunResult
+    from .results import RunResult
 
 JUNIT_NAME = "junit.xml"
 SUMMARY_NAME = "summary.md"

@@ -7,8 +7,7 @@ import random
 import re
 import sys
 import time
-from dataclasses import dataclass, field, replace
-from enum import IntEnum
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -16,46 +15,20 @@ import httpx
 import schemathesis
 import yaml
 from jobs_openapi import spec_path
-from schemathesis.cli.commands.run.context import ExecutionContext
-from schemathesis.core.errors import LoaderError
-from schemathesis.engine import StopReason, events, from_schema
-from schemathesis.engine.run import ELASTIC_PHASES, PhaseName
-from schemathesis.schemas import BaseSchema
+from schemathesis import BaseSchema
+from schemathesis.errors import LoaderError
 
-from .findings import CheckNames, Finding, collect
+from .findings import CheckNames, collect
 from .options import OptionsError, RunOptions
 from .progress import Progress
 from .redaction import Redactor
 from .reports import ReportWriter
+from .results import ExitCode, RunProblem, RunResult
+from .schemathesis_adapter import ELASTIC_PHASES, ExecutionContext, PhaseName, StopReason, events, from_schema
 from .settings import build_config
 from .spec_facts import SpecFacts
 
 REACHABILITY_TIMEOUT = 5.0
-
-
-class ExitCode(IntEnum):
-    CONFORMS = 0
-    VIOLATIONS = 1
-    PROBLEM = 2
-
-
-@dataclass
-class RunResult:
-    exit_code: ExitCode
-    findings: list[Finding] = field(default_factory=list)
-    problem: str | None = None
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    stop_reason: str | None = None
-    log: str = ""
-
-    @property
-    def checks_failed(self) -> set[str]:
-        return {finding.check for finding in self.findings}
-
-
-class RunProblem(Exception):
-    """The run could not do its job: told in one sentence, exit code 2."""
 
 
 def load_spec(api: str) -> tuple[Path, SpecFacts]:
@@ -107,7 +80,8 @@ def _load(path: Path, facts: SpecFacts, options: RunOptions) -> BaseSchema:
         raise RunProblem(f"cannot load the spec {path}: {str(error).splitlines()[0]}") from None
 
 
-def run(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
+def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
+    """One contract run as the options describe it: every pass, the verdict, the reports."""
     started = time.monotonic()
     deadline = started + options.max_time
     redact = Redactor(options.token)

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemathesis.checks import CHECKS, load_all_checks
-from schemathesis.config import ConfigError, SchemathesisConfig
-from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
+from schemathesis import Config as SchemathesisConfig
 
 from . import checks as _registered  # noqa: F401  (registers our checks with Schemathesis)
 from .options import ALL_PHASES, READ_ONLY_METHODS, OptionsError, RunOptions
+from .schemathesis_adapter import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES, ConfigError, known_check_names
 from .spec_facts import HTTP_METHODS, SpecFacts
 
 # Stateful scenarios are cheap and each walks several steps of a lifecycle.
 STATEFUL_EXAMPLES_FACTOR = 3
-
-
-def known_check_names() -> set[str]:
-    load_all_checks()
-    return set(CHECKS.get_all_names())
 
 
 def build_config(options: RunOptions, facts: SpecFacts) -> SchemathesisConfig:

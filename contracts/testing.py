@@ -15,14 +15,15 @@ import io
 from typing import Any
 
 from .options import RunOptions
-from .render import summary_lines
-from .runner import ExitCode, RunResult, run
+from .results import ExitCode, RunResult
+from .runner import execute
+from .summary import summary_lines
 
 
 def run_contract(api: str, url: str, **options: Any) -> RunResult:
     """One contract run, in this process; progress goes to the returned result's `log`."""
     log = io.StringIO()
-    result = run(RunOptions(api=api, url=url.rstrip("/"), **options), stream=log)
+    result = execute(RunOptions(api=api, url=url.rstrip("/"), **options), stream=log)
     result.log = log.getvalue()
     return result
 

@@ -85,12 +85,9 @@ def test_token_from_the_environment_never_appears(violation_with_reports: tuple[
 
 def test_reports_are_junit_xml_and_markdown(violation_with_reports: tuple[CompletedRun, Path]) -> None:
     _, reports = violation_with_reports
-    suites = ElementTree.parse(reports / "junit.xml").getroot()
-    assert suites.iter("failure"), "junit.xml records the violation"
-    assert any(
-        "job_matches_path" in (failure.text or "") + (failure.get("message") or "")
-        for failure in suites.iter("failure")
-    )
+    failures = list(ElementTree.parse(reports / "junit.xml").getroot().iter("failure"))
+    assert failures, "junit.xml records the violation"
+    assert any("job_matches_path" in (failure.text or "") + (failure.get("message") or "") for failure in failures)
     summary = (reports / "summary.md").read_text(encoding="utf-8")
     assert "| `POST /api/v1/jobs/{jobId}:retry` | `job_matches_path` |" in summary
     assert "Exit code: 1" in summary

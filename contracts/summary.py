@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from textwrap import indent
-from typing import TYPE_CHECKING
 
 from .findings import Finding
-
-if TYPE_CHECKING:
-    from .runner import RunResult
+from .results import RunResult
 
 
 def finding_lines(index: int, finding: Finding) -> Iterator[str]:

@@ -1,0 +1,57 @@
+"""What `contracts/schemathesis_adapter.py` relies on in Schemathesis' internals: an upgrade that changes one of
+these fails here, by name, before it fails a contract run in some less obvious way."""
+
+from __future__ import annotations
+
+import inspect
+
+from contracts import schemathesis_adapter as adapter
+
+
+def test_the_phases_the_runner_names_exist() -> None:
+    names = {phase.value for phase in adapter.PhaseName}
+    assert {"probing", "examples", "coverage", "fuzzing", "stateful"} <= names
+    assert set(adapter.ELASTIC_PHASES) == {adapter.PhaseName.FUZZING, adapter.PhaseName.STATEFUL_TESTING}
+    assert adapter.PhaseName.PROBING in adapter.INTERNAL_PHASES
+
+
+def test_the_execution_context_keeps_the_books_the_runner_reads() -> None:
+    parameters = inspect.signature(adapter.ExecutionContext).parameters
+    assert {"config", "statistic", "errors", "stop_reason"} <= set(parameters)
+    assert callable(adapter.ExecutionContext.on_event)
+    assert {"failures", "total_failures"} <= {name for name, _ in inspect.getmembers(adapter.Statistic())}
+    assert {reason.value for reason in adapter.StopReason} >= {
+        "completed",
+        "max_time",
+        "interrupted",
+        "server_unavailable",
+    }
+
+
+def test_the_events_the_runner_handles_carry_what_it_reads() -> None:
+    events = adapter.events
+    for name in ("EngineEvent", "PhaseStarted", "PhaseFinished", "ScenarioFinished", "NonFatalError", "EngineFinished"):
+        assert isinstance(getattr(events, name), type), name
+    assert {"info", "value", "label", "phase"} <= set(events.NonFatalError.__slots__)
+    assert {"recorder", "status", "phase", "is_test_scenario"} <= {
+        *events.ScenarioFinished.__slots__,
+        *dir(events.ScenarioFinished),
+    }
+
+
+def test_checks_can_send_follow_up_requests() -> None:
+    from schemathesis.checks import CheckInternals
+
+    source = inspect.getsource(CheckInternals)
+    for member in ("record_case", "record_response", "transport_kwargs"):
+        assert member in source, member
+
+
+def test_positive_data_statuses_are_the_defaults_we_extend() -> None:
+    assert "2xx" in adapter.POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
+
+
+def test_our_checks_are_registered() -> None:
+    import contracts.checks  # noqa: F401
+
+    assert {"job_matches_path", "deleted_resource_is_gone", "not_a_server_error"} <= adapter.known_check_names()
