@@ -20,7 +20,7 @@ from .options import (
 )
 from .results import ExitCode
 from .runner import execute
-from .summary import summary_lines
+from .summary import problem_line, summary_lines
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,7 +85,8 @@ def run(
         raise click.UsageError(str(error)) from None
     result = execute(options)
     for line in summary_lines(result):
-        click.echo(line, err=result.exit_code is ExitCode.PROBLEM)
+        # The report goes to stdout; the one sentence that makes the run exit 2 goes to stderr.
+        click.echo(line, err=line == problem_line(result) and result.problem is not None)
     sys.exit(int(result.exit_code))
 
 

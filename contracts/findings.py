@@ -55,7 +55,7 @@ def collect(statistic: Statistic, names: CheckNames, redact: Redactor) -> list[F
                         expected_vs_seen=redact(failure.message.strip()),
                         status=response.status_code if response is not None else None,
                         body_excerpt=redact(body),
-                        curl=redact(group.code_sample or ""),
+                        curl=redact.curl(group.code_sample or ""),
                     )
                 )
     return found

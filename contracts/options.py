@@ -17,7 +17,7 @@ DEFAULT_WORKERS = 2
 DEFAULT_MAX_TIME = 45
 DEFAULT_REQUEST_TIMEOUT = 10.0
 TOKEN_ENV = "JOBS_CONTRACT_TOKEN"
-RATE_LIMIT = re.compile(r"^\d+/\d*[smhd]$")
+RATE_LIMIT = re.compile(r"^(?P<count>[1-9]\d*)/(?P<multiple>\d*)(?P<unit>[smhd])$")
 
 
 class OptionsError(ValueError):

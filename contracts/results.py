@@ -1,4 +1,4 @@
-"""What a contract run ends with: its exit code, its findings and the problem that stopped it, if any."""
+"""What a contract run ends with: its exit code, its findings, what it really tested, and what stopped it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from .findings import Finding
+from .tally import OperationTally, Unanswered
 
 
 class ExitCode(IntEnum):
@@ -21,9 +22,22 @@ class RunProblem(Exception):
 @dataclass
 class RunResult:
     exit_code: ExitCode
+    api: str = ""
     findings: list[Finding] = field(default_factory=list)
     problem: str | None = None
     errors: list[str] = field(default_factory=list)
+    # Every operation the run selected, in the spec's order, with what it got back.
+    operations: list[OperationTally] = field(default_factory=list)
+    unanswered: Unanswered = field(default_factory=Unanswered)
     seconds: float = 0.0
-    stop_reason: str | None = None
+    budget: int = 0
+    # The passes that spent their whole share of the budget: "the fuzzing pass used all of its share (13 of 45 s)".
+    passes_out_of_time: list[str] = field(default_factory=list)
     log: str = ""
+
+    @property
+    def not_exercised(self) -> list[OperationTally]:
+        return [operation for operation in self.operations if not operation.exercised]
+
+    def findings_of(self, operation: OperationTally) -> list[Finding]:
+        return [finding for finding in self.findings if finding.operation == operation.label]

@@ -7,26 +7,43 @@ import random
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlparse
 
 import httpx
 import schemathesis
 import yaml
 from jobs_openapi import spec_path
+from pyrate_limiter import Limiter
 from schemathesis import BaseSchema
 from schemathesis.errors import LoaderError
 
 from .findings import CheckNames, collect
 from .options import OptionsError, RunOptions
 from .progress import Progress
+from .rate_limit import build_limiter
 from .redaction import Redactor
-from .reports import ReportWriter
+from .reports import write_reports
 from .results import ExitCode, RunProblem, RunResult
-from .schemathesis_adapter import ELASTIC_PHASES, ExecutionContext, PhaseName, StopReason, events, from_schema
+from .schemathesis_adapter import (
+    ELASTIC_PHASES,
+    Capabilities,
+    ExecutionContext,
+    PhaseName,
+    StopReason,
+    adapt_to,
+    events,
+    probe_capabilities,
+    start_engine,
+    use_rate_limiter,
+    warm_up_generation,
+)
 from .settings import build_config
 from .spec_facts import SpecFacts
+from .tally import OperationTally, RunTally, why_not_exercised
 
 REACHABILITY_TIMEOUT = 5.0
 
@@ -45,7 +62,8 @@ def load_spec(api: str) -> tuple[Path, SpecFacts]:
     return path, SpecFacts(document)
 
 
-def ensure_reachable(url: str) -> None:
+def ensure_reachable(url: str, *, wait: Callable[[], None]) -> None:
+    wait()
     try:
         httpx.head(url, timeout=REACHABILITY_TIMEOUT)
     except httpx.HTTPError as error:
@@ -67,17 +85,32 @@ PASSES: tuple[tuple[tuple[str, ...], float], ...] = (
 class Pass:
     phases: tuple[str, ...]
     share: float
+    budget: int = 0
+
+    @property
+    def name(self) -> str:
+        return "+".join(self.phases)
 
     def options(self, options: RunOptions, *, seed: int, seconds_left: float) -> RunOptions:
-        budget = max(1, math.floor(seconds_left * self.share))
-        return replace(options, phases=self.phases, seed=seed, max_time=budget)
+        self.budget = max(1, math.floor(seconds_left * self.share))
+        return replace(options, phases=self.phases, seed=seed, max_time=self.budget)
 
 
-def _load(path: Path, facts: SpecFacts, options: RunOptions) -> BaseSchema:
+def _load(path: Path, facts: SpecFacts, options: RunOptions, limiter: Limiter | None) -> BaseSchema:
     try:
-        return schemathesis.openapi.from_path(path, config=build_config(options, facts))
+        schema = schemathesis.openapi.from_path(path, config=build_config(options, facts))
     except LoaderError as error:
         raise RunProblem(f"cannot load the spec {path}: {str(error).splitlines()[0]}") from None
+    if limiter is not None:
+        use_rate_limiter(schema, limiter)
+    return schema
+
+
+def _waiter(limiter: Limiter | None, url: str) -> Callable[[], None]:
+    """Waits for the rate limit before a request the engine does not send itself (probes)."""
+    # Schemathesis keys its limiter by the target's host:port; sharing the key shares the allowance.
+    key = urlparse(url).netloc
+    return (lambda: None) if limiter is None else (lambda: limiter.try_acquire(key) and None)
 
 
 def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
@@ -88,61 +121,88 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
     seed = options.seed if options.seed is not None else random.getrandbits(32)
     passes = [Pass(tuple(p for p in phases if p in options.phases), share) for phases, share in PASSES]
     passes = [p for p in passes if p.phases]
+    limiter = build_limiter(options.rate_limit) if options.rate_limit else None
+    wait = _waiter(limiter, options.url)
     try:
         path, facts = load_spec(options.api)
-        schema = _load(path, facts, passes[0].options(options, seed=seed, seconds_left=options.max_time))
-        ensure_reachable(options.url)
+        schema = _load(path, facts, passes[0].options(options, seed=seed, seconds_left=options.max_time), limiter)
+        ensure_reachable(options.url, wait=wait)
         if options.report_dir is not None:
             prepare_directory(options.report_dir)
     except (RunProblem, OptionsError) as problem:
-        return RunResult(exit_code=ExitCode.PROBLEM, problem=redact(str(problem)))
+        return RunResult(exit_code=ExitCode.PROBLEM, api=options.api, problem=redact(str(problem)))
 
+    # A read-only run sends the spec's own operations and nothing else, so no probe: it assumes the cautious
+    # answers (no NULL bytes in headers, no control characters in paths), which production front ends enforce.
+    capabilities = Capabilities() if options.read_only else probe_capabilities(schema, before_each=wait)
     context = ExecutionContext(config=schema.config)
     names = CheckNames()
-    progress = Progress(stream=stream, operations_total=schema.statistic.operations.selected)
-    reports = ReportWriter(options.report_dir, redact) if options.report_dir else None
+    tally = RunTally(selected_operations(schema))
+    progress = Progress(stream=stream, operations_total=len(tally.operations))
     print(
         f"Testing {options.url} against {path.name}: {progress.operations_total} operations, seed {seed}", file=stream
     )
-    within_budget = True
+    out_of_time = []
     for index, step in enumerate(passes):
         if index:
             seconds_left = deadline - time.monotonic()
             if seconds_left < 1:
-                within_budget = False
+                out_of_time.append(f"the {step.name} pass did not start, no time left of the {options.max_time} s")
                 break
-            schema = _load(path, facts, step.options(options, seed=seed, seconds_left=seconds_left))
-        one_pass = _drive(schema, context, names, progress, reports)
-        within_budget = within_budget and context.stop_reason is not StopReason.MAX_TIME
+            schema = _load(path, facts, step.options(options, seed=seed, seconds_left=seconds_left), limiter)
+        adapt_to(schema, capabilities)
+        warm_up_generation()
+        one_pass = _drive(schema, context, (names.handle_event, tally.handle_event), progress)
+        if context.stop_reason is StopReason.MAX_TIME and not one_pass.stopped:
+            out_of_time.append(f"the {step.name} pass used all of its share ({step.budget} of {options.max_time} s)")
         if context.stop_reason not in (StopReason.COMPLETED, StopReason.MAX_TIME) and not one_pass.stopped:
             break  # interrupted, or the server went away
-    stop = context.stop_reason
-    if stop in (StopReason.COMPLETED, StopReason.INTERRUPTED) and one_pass.stopped:
-        stop = StopReason.COMPLETED
-    if stop is StopReason.COMPLETED and not within_budget:
-        stop = StopReason.MAX_TIME
-    result = _verdict(context, names, redact, stop=stop)
+    result = _verdict(context, names, redact, tally, options, base_path=_base_path(schema))
+    result.passes_out_of_time = out_of_time
     result.seconds = time.monotonic() - started
-    if reports is not None:
-        reports.finish(context, result, options, seed=seed)
+    if options.report_dir is not None:
+        write_reports(options.report_dir, result, options, seed=seed, redact=redact)
     return result
 
 
+def selected_operations(schema: BaseSchema) -> list[OperationTally]:
+    """The operations the run's filters select (`--read-only` and the spec's own), in the spec's order."""
+    selected = []
+    for found in schema.get_all_operations():
+        operation = found.ok()
+        raw = operation.definition.raw
+        selected.append(
+            OperationTally(
+                label=operation.label,
+                operation_id=raw.get("operationId", operation.label),
+                may_be_not_found="{" in operation.path and "404" in map(str, raw.get("responses", {})),
+            )
+        )
+    return selected
+
+
+def _base_path(schema: BaseSchema) -> str:
+    servers = schema.raw_schema.get("servers") or [{}]
+    return urlparse(str(servers[0].get("url", ""))).path.rstrip("/")
+
+
 def _drive(
-    schema: BaseSchema, context: ExecutionContext, names: CheckNames, progress: Progress, reports: ReportWriter | None
+    schema: BaseSchema,
+    context: ExecutionContext,
+    handlers: tuple[Callable[[events.EngineEvent], None], ...],
+    progress: Progress,
 ) -> OnePass:
     """One engine pass; every event goes to Schemathesis' own bookkeeping first, then to ours."""
-    engine = from_schema(schema).execute()
+    engine = start_engine(schema)
     one_pass = OnePass()
     for event in engine:
         if one_pass.is_over(event):
             engine.stop()
         context.on_event(event)
-        names.handle_event(event)
+        for handle in handlers:
+            handle(event)
         if not one_pass.stopped:
             progress.handle_event(event, context.statistic)
-        if reports is not None:
-            reports.handle_event(context, event)
     return one_pass
 
 
@@ -174,25 +234,38 @@ class OnePass:
         return self.stopped
 
 
-def _verdict(context: ExecutionContext, names: CheckNames, redact: Redactor, *, stop: StopReason) -> RunResult:
-    findings = collect(context.statistic, names, redact)
-    errors = sorted(
-        {redact(f"{error.label}: {error.info.title}: {error.info.message}".strip()) for error in context.errors}
+def _verdict(
+    context: ExecutionContext,
+    names: CheckNames,
+    redact: Redactor,
+    tally: RunTally,
+    options: RunOptions,
+    *,
+    base_path: str,
+) -> RunResult:
+    result = RunResult(
+        exit_code=ExitCode.CONFORMS,
+        api=options.api,
+        findings=collect(context.statistic, names, redact),
+        errors=sorted(
+            {redact(f"{error.label}: {error.info.title}: {error.info.message}".strip()) for error in context.errors}
+        ),
+        operations=tally.operations,
+        unanswered=tally.unanswered,
+        budget=options.max_time,
     )
-    if stop is StopReason.SERVER_UNAVAILABLE and not findings:
-        return RunResult(
-            ExitCode.PROBLEM,
-            problem="the target stopped responding during the run",
-            errors=errors,
-            stop_reason=stop.value,
+    missed = result.not_exercised
+    if missed:
+        cause = why_not_exercised(
+            missed, tally.unanswered, base_path=base_path, request_timeout=options.request_timeout
         )
-    if findings:
-        return RunResult(ExitCode.VIOLATIONS, findings=findings, errors=errors, stop_reason=stop.value)
-    if errors:
-        return RunResult(
-            ExitCode.PROBLEM,
-            problem=f"the run hit {len(errors)} error(s) and could not test everything",
-            errors=errors,
-            stop_reason=stop.value,
-        )
-    return RunResult(ExitCode.CONFORMS, stop_reason=stop.value)
+        result.problem = f"{len(missed)} of {len(result.operations)} operations were never really exercised: {cause}"
+    elif context.stop_reason is StopReason.SERVER_UNAVAILABLE and not result.findings:
+        result.problem = "the target stopped responding during the run"
+    elif result.errors and not result.findings:
+        result.problem = f"the run hit {len(result.errors)} error(s) and could not test everything"
+    if result.problem:
+        result.exit_code = ExitCode.PROBLEM
+    elif result.findings:
+        result.exit_code = ExitCode.VIOLATIONS
+    return result

@@ -6,25 +6,32 @@ breaks this module and `tests/test_contract_adapter.py`, and nothing else in `co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+import requests
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.cli.commands.run.context import ExecutionContext
 from schemathesis.cli.commands.run.handlers.junitxml import JunitXMLHandler
 from schemathesis.config import ConfigError
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
 from schemathesis.core.failures import Failure
-from schemathesis.engine import Status, StopReason, events, from_schema
-from schemathesis.engine.run import ELASTIC_PHASES, INTERNAL_PHASES, PhaseName
+from schemathesis.engine import Status, StopReason, events
+from schemathesis.engine.core import Engine, ExecutionPlan
+from schemathesis.engine.run import ELASTIC_PHASES, INTERNAL_PHASES, PhaseName, probes
 from schemathesis.engine.statistic import Statistic
 
 if TYPE_CHECKING:
-    from schemathesis import Case, CheckContext, Response
+    from pyrate_limiter import Limiter
+    from schemathesis import BaseSchema, Case, CheckContext, Response
 
 __all__ = [
     "ELASTIC_PHASES",
     "INTERNAL_PHASES",
     "POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES",
+    "Capabilities",
     "ConfigError",
     "ExecutionContext",
     "Failure",
@@ -33,10 +40,15 @@ __all__ = [
     "Statistic",
     "Status",
     "StopReason",
+    "adapt_to",
     "events",
-    "from_schema",
     "known_check_names",
+    "network_failure",
+    "probe_capabilities",
     "send_follow_up",
+    "start_engine",
+    "use_rate_limiter",
+    "warm_up_generation",
 ]
 
 
@@ -54,3 +66,78 @@ def send_follow_up(ctx: CheckContext, parent: Case, follow_up: Case) -> Response
     response: Response = follow_up.operation.schema.transport.send(follow_up, **(internals.transport_kwargs or {}))
     internals.record_response(case_id=follow_up.id, response=response)
     return response
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the server's front end lets through, as Schemathesis' probes measure it."""
+
+    null_byte_in_headers: bool = False
+    unsafe_characters_in_paths: bool = False
+
+
+def probe_capabilities(schema: BaseSchema, *, before_each: Callable[[], None]) -> Capabilities:
+    """Schemathesis' capability probes, sent once per run (its engine would send them at every pass, past the
+    rate limit); `before_each` runs before each probe is sent (the run's rate limit)."""
+    context = SimpleNamespace(config=schema.config, schema=schema)
+    outcomes = {}
+    for probe in probes.PROBES:
+        before_each()
+        outcomes[probe] = probes.send(probe(), context)  # type: ignore[arg-type]
+    return Capabilities(
+        null_byte_in_headers=not outcomes[probes.NullByteInHeader].is_failure,
+        unsafe_characters_in_paths=not outcomes[probes.UnsafePathDecoder].is_failure,
+    )
+
+
+def adapt_to(schema: BaseSchema, capabilities: Capabilities) -> None:
+    """Generate only what the server's front end lets through (without probes: the cautious assumption)."""
+    if not capabilities.null_byte_in_headers:
+        schema.adapt_to_null_byte_in_header_failure()  # type: ignore[attr-defined]
+    if not capabilities.unsafe_characters_in_paths:
+        schema.adapt_to_path_decoder_rejection()  # type: ignore[attr-defined]
+
+
+class _EngineWithoutProbes(Engine):
+    """The engine with its probing phase off: the run probes once, itself (`probe_capabilities`)."""
+
+    def _create_execution_plan(self) -> ExecutionPlan:
+        plan = super()._create_execution_plan()
+        for phase in plan.phases:
+            if phase.name is PhaseName.PROBING:
+                phase.is_enabled = False
+        return plan
+
+
+def start_engine(schema: BaseSchema) -> Any:
+    """The event stream of one engine pass over `schema` (iterate it; `.stop()` ends it)."""
+    return _EngineWithoutProbes(schema=schema).execute()  # type: ignore[arg-type]
+
+
+def use_rate_limiter(schema: BaseSchema, limiter: Limiter) -> None:
+    """Every request of every pass waits on the one limiter of the run (a limiter per pass would let each pass
+    start with a full allowance)."""
+    schema.config.rate_limit = limiter  # type: ignore[attr-defined]
+
+
+def network_failure(error: Exception) -> str | None:
+    """ "timeout" or "connection" for a request that got no answer, else `None`."""
+    if isinstance(error, requests.Timeout):
+        return "timeout"
+    if isinstance(error, requests.ConnectionError):
+        return "connection"
+    return None
+
+
+def warm_up_generation() -> None:
+    """Read Hypothesis' constants of every module loaded so far, in the calling thread.
+
+    Hypothesis parses each local module with `ast.parse` the first time it generates data after the module was
+    imported, from whichever thread that is. On CPython before 3.11.8, `ast.parse` in two threads at once can
+    fail with "AST constructor recursion depth mismatch" (python/cpython#106905, a race on the AST converter's
+    global recursion counter, fixed in 3.11.8): a second run in one process met it, its workers parsing the
+    modules the first run had imported. Called before each pass, it leaves the workers nothing to parse.
+    """
+    from hypothesis.internal.conjecture.providers import _get_local_constants
+
+    _get_local_constants()

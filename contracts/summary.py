@@ -1,4 +1,4 @@
-"""How findings read in the terminal and in the Markdown summary."""
+"""How a run reads in the terminal and in the Markdown summary: what was tested, the findings, the verdict."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from textwrap import indent
 
 from .findings import Finding
-from .results import RunResult
+from .results import ExitCode, RunResult
+from .tally import OperationTally, answers_by_class
+
+VERDICTS = {
+    ExitCode.CONFORMS: "conforms to the spec",
+    ExitCode.VIOLATIONS: "VIOLATES the spec",
+    ExitCode.PROBLEM: "could not be checked",
+}
 
 
 def finding_lines(index: int, finding: Finding) -> Iterator[str]:
@@ -19,32 +26,78 @@ def finding_lines(index: int, finding: Finding) -> Iterator[str]:
         yield indent(finding.curl, "       ")
 
 
+def tested_line(result: RunResult) -> str:
+    """What the run tested: operations exercised / selected, requests sent, answers by status class."""
+    operations = result.operations
+    exercised = len(operations) - len(result.not_exercised)
+    requests = sum(operation.requests for operation in operations)
+    answers = " · ".join(f"{name} {count:,}" for name, count in answers_by_class(operations).items()) or "none"
+    return (
+        f"Tested: {exercised}/{len(operations)} operations exercised, {requests:,} requests sent; answers: {answers}."
+    )
+
+
+def unanswered_lines(result: RunResult) -> Iterator[str]:
+    for what, counts in (
+        ("timed out", result.unanswered.timeouts),
+        ("lost their connection", result.unanswered.connection_errors),
+    ):
+        if counts:
+            where = ", ".join(f"{label} × {count}" for label, count in sorted(counts.items()))
+            yield f"{sum(counts.values())} request(s) {what}: {where}."
+
+
+def operation_problem(operation: OperationTally) -> str:
+    seen = [f"{count} × {status}" for status, count in sorted(operation.statuses.items())]
+    if operation.unanswered:
+        seen.append(f"{operation.unanswered} unanswered")
+    return f"{operation.label} ({operation.operation_id}) was never really exercised: {', '.join(seen) or 'no request sent'}"
+
+
+def verdict_line(result: RunResult) -> str:
+    budget = "; ".join([f"{result.seconds:.1f} s of a {result.budget} s budget", *result.passes_out_of_time])
+    return f"Result: the API {VERDICTS[result.exit_code]} ({budget})."
+
+
 def summary_lines(result: RunResult) -> Iterator[str]:
-    if result.problem and not result.findings:
-        yield f"jobs-contract: {result.problem.rstrip('.')}" + ("" if result.problem.endswith("?") else ".")
-    for error in result.errors:
-        yield f"  error: {error}"
-    if result.findings:
-        yield f"{len(result.findings)} contract violation(s):"
-        for index, finding in enumerate(result.findings, start=1):
-            yield from finding_lines(index, finding)
-    verdict = {0: "conforms to the spec", 1: "VIOLATES the spec", 2: "could not be checked"}[int(result.exit_code)]
-    if not result.problem or result.findings:
-        yield f"Result: the API {verdict} ({result.seconds:.1f} s, stopped: {result.stop_reason})."
+    """The report on stdout; without operations the run never started and only its problem is told."""
+    if result.operations:
+        yield tested_line(result)
+        yield from unanswered_lines(result)
+        for operation in result.not_exercised:
+            yield f"  {operation_problem(operation)}"
+        for error in result.errors:
+            yield f"  error: {error}"
+        if result.findings:
+            yield f"{len(result.findings)} contract violation(s):"
+            for index, finding in enumerate(result.findings, start=1):
+                yield from finding_lines(index, finding)
+        yield verdict_line(result)
+    if result.problem:
+        yield problem_line(result)
 
 
-def markdown(result: RunResult, *, api: str, url: str, seed: int) -> str:
+def problem_line(result: RunResult) -> str:
+    problem = result.problem or ""
+    return f"jobs-contract: {problem.rstrip('.')}" + ("" if problem.endswith("?") or problem.endswith(")") else ".")
+
+
+def markdown(result: RunResult, *, url: str, seed: int) -> str:
     lines = [
-        f"# Contract run: {api}",
+        f"# Contract run: {result.api}",
         "",
         f"- Target: `{url}`",
         f"- Seed: `{seed}` (rerun with `--seed {seed}`)",
-        f"- Time: {result.seconds:.1f} s, stopped: {result.stop_reason}",
+        f"- {verdict_line(result).removeprefix('Result: ')}",
         f"- Exit code: {int(result.exit_code)}",
-        "",
     ]
+    if result.operations:
+        lines.append(f"- {tested_line(result)}")
+    lines += [f"- {line}" for line in unanswered_lines(result)]
+    lines.append("")
     if result.problem:
         lines += [f"**Problem:** {result.problem}", ""]
+    lines += [f"- {operation_problem(operation)}" for operation in result.not_exercised]
     lines += [f"- error: {error}" for error in result.errors]
     if not result.findings:
         lines.append("No contract violations found.")

@@ -11,6 +11,8 @@ Keyword arguments are the options of `jobs-contract run` (`max_examples`, `seed`
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import io
 from typing import Any
 
@@ -22,6 +24,12 @@ from .summary import summary_lines
 
 def run_contract(api: str, url: str, **options: Any) -> RunResult:
     """One contract run, in this process; progress goes to the returned result's `log`."""
+    known = [field.name for field in dataclasses.fields(RunOptions) if field.name not in ("api", "url")]
+    for name in options:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise TypeError(f"run_contract() got an unknown option {name!r}: {hint}the options are {', '.join(known)}")
     log = io.StringIO()
     result = execute(RunOptions(api=api, url=url.rstrip("/"), **options), stream=log)
     result.log = log.getvalue()
