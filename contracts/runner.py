@@ -37,9 +37,9 @@ from .schemathesis_adapter import (
     adapt_to,
     events,
     probe_capabilities,
+    serialize_ast_parsing,
     start_engine,
     use_rate_limiter,
-    warm_up_generation,
 )
 from .settings import build_config
 from .spec_facts import SpecFacts
@@ -121,6 +121,7 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
     seed = options.seed if options.seed is not None else random.getrandbits(32)
     passes = [Pass(tuple(p for p in phases if p in options.phases), share) for phases, share in PASSES]
     passes = [p for p in passes if p.phases]
+    serialize_ast_parsing()
     limiter = build_limiter(options.rate_limit) if options.rate_limit else None
     wait = _waiter(limiter, options.url)
     try:
@@ -151,7 +152,6 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
                 break
             schema = _load(path, facts, step.options(options, seed=seed, seconds_left=seconds_left), limiter)
         adapt_to(schema, capabilities)
-        warm_up_generation()
         one_pass = _drive(schema, context, (names.handle_event, tally.handle_event), progress)
         if context.stop_reason is StopReason.MAX_TIME and not one_pass.stopped:
             out_of_time.append(f"the {step.name} pass used all of its share ({step.budget} of {options.max_time} s)")

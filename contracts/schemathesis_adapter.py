@@ -6,6 +6,10 @@ breaks this module and `tests/test_contract_adapter.py`, and nothing else in `co
 
 from __future__ import annotations
 
+import ast
+import functools
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -46,9 +50,9 @@ __all__ = [
     "network_failure",
     "probe_capabilities",
     "send_follow_up",
+    "serialize_ast_parsing",
     "start_engine",
     "use_rate_limiter",
-    "warm_up_generation",
 ]
 
 
@@ -129,15 +133,23 @@ def network_failure(error: Exception) -> str | None:
     return None
 
 
-def warm_up_generation() -> None:
-    """Read Hypothesis' constants of every module loaded so far, in the calling thread.
+def serialize_ast_parsing() -> None:
+    """Make `ast.parse` one thread at a time, on the CPython versions where two at once can fail.
 
-    Hypothesis parses each local module with `ast.parse` the first time it generates data after the module was
-    imported, from whichever thread that is. On CPython before 3.11.8, `ast.parse` in two threads at once can
-    fail with "AST constructor recursion depth mismatch" (python/cpython#106905, a race on the AST converter's
-    global recursion counter, fixed in 3.11.8): a second run in one process met it, its workers parsing the
-    modules the first run had imported. Called before each pass, it leaves the workers nothing to parse.
+    Hypothesis parses source with `ast.parse` while it builds strategies (to read bounds out of filter
+    predicates), in every worker thread. Before CPython 3.11.8 the AST converter kept its recursion counter in
+    global state, so two threads parsing at once could fail with "AST constructor recursion depth mismatch"
+    (python/cpython#106905, fixed in 3.11.8 by python/cpython#113476): a run in a process that had already run
+    once met it about every time. Called by every run; installs the lock once per process.
     """
-    from hypothesis.internal.conjecture.providers import _get_local_constants
+    if sys.version_info >= (3, 11, 8) or getattr(ast.parse, "serialized", False):
+        return
+    original, lock = ast.parse, threading.Lock()
 
-    _get_local_constants()
+    @functools.wraps(original)
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(*args, **kwargs)
+
+    parse.serialized = True  # type: ignore[attr-defined]
+    ast.parse = parse

@@ -73,3 +73,13 @@ def test_read_only_and_filters_count_only_what_they_select(reference: RunningSer
     run = run_against("flatfile", reference.flatfile_url, "--read-only", *QUICK)
     assert run.returncode == 0, run.explain()
     assert "Tested: 3/3 operations exercised" in run.stdout
+
+
+def test_the_rate_limit_holds_in_every_second_on_the_servers_clock() -> None:
+    with stub_server(lambda method, path: (200, b"{}")) as server:
+        run = run_against("sift", server.origin, "--rate-limit", "5/s", "--max-time", "4")
+    assert run.returncode in (1, 2), run.explain()  # a stub answering {} to everything: only its clock matters
+    paths = [path for _, _, path in server.arrivals]
+    assert len(paths) > 10, paths  # enough requests that an unlimited run would send far more than 5 in a second
+    assert any("schemathesis-probe" in path for path in paths), "the capability probes are counted too"
+    assert server.busiest_second() <= 5, sorted(arrival for arrival, _, _ in server.arrivals)
