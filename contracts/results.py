@@ -26,7 +26,7 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     problem: str | None = None
     errors: list[str] = field(default_factory=list)
-    # Every operation the run selected, in the spec's order, with what it got back.
+    # Every operation the run selected, with what it got back.
     operations: list[OperationTally] = field(default_factory=list)
     unanswered: Unanswered = field(default_factory=Unanswered)
     seconds: float = 0.0

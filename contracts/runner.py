@@ -36,6 +36,7 @@ from .schemathesis_adapter import (
     StopReason,
     adapt_to,
     events,
+    operations_of,
     probe_capabilities,
     serialize_ast_parsing,
     start_engine,
@@ -110,7 +111,12 @@ def _waiter(limiter: Limiter | None, url: str) -> Callable[[], None]:
     """Waits for the rate limit before a request the engine does not send itself (probes)."""
     # Schemathesis keys its limiter by the target's host:port; sharing the key shares the allowance.
     key = urlparse(url).netloc
-    return (lambda: None) if limiter is None else (lambda: limiter.try_acquire(key) and None)
+
+    def wait() -> None:
+        if limiter is not None:
+            limiter.try_acquire(key)
+
+    return wait
 
 
 def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
@@ -166,10 +172,9 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
 
 
 def selected_operations(schema: BaseSchema) -> list[OperationTally]:
-    """The operations the run's filters select (`--read-only` and the spec's own), in the spec's order."""
+    """The operations the run selects (`--read-only` filters them), each with an empty tally."""
     selected = []
-    for found in schema.get_all_operations():
-        operation = found.ok()
+    for operation in operations_of(schema):
         raw = operation.definition.raw
         selected.append(
             OperationTally(

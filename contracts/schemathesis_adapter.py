@@ -22,6 +22,7 @@ from schemathesis.cli.commands.run.handlers.junitxml import JunitXMLHandler
 from schemathesis.config import ConfigError
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
 from schemathesis.core.failures import Failure
+from schemathesis.core.result import Ok
 from schemathesis.engine import Status, StopReason, events
 from schemathesis.engine.core import Engine, ExecutionPlan
 from schemathesis.engine.run import ELASTIC_PHASES, INTERNAL_PHASES, PhaseName, probes
@@ -29,7 +30,7 @@ from schemathesis.engine.statistic import Statistic
 
 if TYPE_CHECKING:
     from pyrate_limiter import Limiter
-    from schemathesis import BaseSchema, Case, CheckContext, Response
+    from schemathesis import APIOperation, BaseSchema, Case, CheckContext, Response
 
 __all__ = [
     "ELASTIC_PHASES",
@@ -48,6 +49,7 @@ __all__ = [
     "events",
     "known_check_names",
     "network_failure",
+    "operations_of",
     "probe_capabilities",
     "send_follow_up",
     "serialize_ast_parsing",
@@ -62,7 +64,7 @@ def known_check_names() -> set[str]:
     return set(CHECKS.get_all_names())
 
 
-def send_follow_up(ctx: CheckContext, parent: Case, follow_up: Case) -> Response:
+def send_follow_up(ctx: CheckContext, parent: Case[Any], follow_up: Case[Any]) -> Response:
     """Send a request a check needs (a read-back after a delete), recorded as a child of `parent` so that
     reports and reproducers show it like any other request of the run."""
     internals: Any = ctx.internals
@@ -97,9 +99,9 @@ def probe_capabilities(schema: BaseSchema, *, before_each: Callable[[], None]) -
 def adapt_to(schema: BaseSchema, capabilities: Capabilities) -> None:
     """Generate only what the server's front end lets through (without probes: the cautious assumption)."""
     if not capabilities.null_byte_in_headers:
-        schema.adapt_to_null_byte_in_header_failure()  # type: ignore[attr-defined]
+        schema.adapt_to_null_byte_in_header_failure()
     if not capabilities.unsafe_characters_in_paths:
-        schema.adapt_to_path_decoder_rejection()  # type: ignore[attr-defined]
+        schema.adapt_to_path_decoder_rejection()
 
 
 class _EngineWithoutProbes(Engine):
@@ -115,13 +117,18 @@ class _EngineWithoutProbes(Engine):
 
 def start_engine(schema: BaseSchema) -> Any:
     """The event stream of one engine pass over `schema` (iterate it; `.stop()` ends it)."""
-    return _EngineWithoutProbes(schema=schema).execute()  # type: ignore[arg-type]
+    return _EngineWithoutProbes(schema=schema).execute()
 
 
 def use_rate_limiter(schema: BaseSchema, limiter: Limiter) -> None:
     """Every request of every pass waits on the one limiter of the run (a limiter per pass would let each pass
     start with a full allowance)."""
-    schema.config.rate_limit = limiter  # type: ignore[attr-defined]
+    schema.config.rate_limit = limiter
+
+
+def operations_of(schema: BaseSchema) -> list[APIOperation[Any, Any, Any, Any]]:
+    """The operations the schema's filters select; one the spec defines wrongly is Schemathesis' to report."""
+    return [found.ok() for found in schema.get_all_operations() if isinstance(found, Ok)]
 
 
 def network_failure(error: Exception) -> str | None:

@@ -94,8 +94,8 @@ def why_not_exercised(
         return f"{connection_errors} request(s) lost their connection: is the server up, and is --url right?"
     if not answered:
         return "no request got an answer within the time budget: is the server answering, and is --max-time enough?"
-    seen = ", ".join(f"{count} × {status}" for status, count in sorted(statuses.items()))
-    return f"no answer came from the API itself (seen: {seen}): are --url and the token right?"
+    answers = ", ".join(f"{count} × {status}" for status, count in sorted(statuses.items()))
+    return f"no answer came from the API itself (seen: {answers}): are --url and the token right?"
 
 
 class RunTally:

@@ -55,3 +55,29 @@ def test_our_checks_are_registered() -> None:
     import contracts.checks  # noqa: F401
 
     assert {"job_matches_path", "deleted_resource_is_gone", "not_a_server_error"} <= adapter.known_check_names()
+
+
+def test_the_probes_the_run_sends_itself_exist() -> None:
+    from schemathesis.engine.run import probes
+
+    assert set(probes.PROBES) == {probes.NullByteInHeader, probes.UnsafePathDecoder}
+    assert list(inspect.signature(probes.send).parameters) == ["probe", "ctx"]
+    assert callable(adapter.Engine._create_execution_plan)
+
+
+def test_a_loaded_schema_adapts_and_takes_the_runs_limiter() -> None:
+    import schemathesis
+    from jobs_openapi import spec_path
+
+    from contracts.rate_limit import build_limiter
+
+    schema = schemathesis.openapi.from_path(spec_path("sift"))
+    adapter.adapt_to(schema, adapter.Capabilities())
+    limiter = build_limiter("5/s")
+    adapter.use_rate_limiter(schema, limiter)
+    assert schema.config.rate_limit_for(operation=None) is limiter
+    assert {operation.label for operation in adapter.operations_of(schema)} == {
+        "GET /api/v1/jobs",
+        "POST /api/v1/jobs/{jobId}:retry",
+        "POST /api/v1/jobs/{jobId}:cancel",
+    }
