@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .redaction import Redactor
 from .schemathesis_adapter import Failure, Statistic, events
+from .semantic.failures import SemanticFailure
 
 BODY_EXCERPT = 400
 
@@ -19,6 +20,8 @@ class Finding:
     status: int | None
     body_excerpt: str
     curl: str
+    # The reads a check of meaning made after the request above, and that contradict its answer.
+    read_curls: tuple[str, ...] = ()
 
 
 class CheckNames:
@@ -56,6 +59,10 @@ def collect(statistic: Statistic, names: CheckNames, redact: Redactor) -> list[F
                         status=response.status_code if response is not None else None,
                         body_excerpt=redact(body),
                         curl=redact.curl(group.code_sample or ""),
+                        read_curls=tuple(
+                            redact.curl(curl)
+                            for curl in (failure.read_curls if isinstance(failure, SemanticFailure) else ())
+                        ),
                     )
                 )
     return found

@@ -8,6 +8,7 @@ from typing import Any
 from schemathesis import Config as SchemathesisConfig
 
 from . import checks as _registered  # noqa: F401  (registers our checks with Schemathesis)
+from . import semantic as _semantic  # noqa: F401  (registers the semantic checks)
 from .options import ALL_PHASES, READ_ONLY_METHODS, OptionsError, RunOptions
 from .schemathesis_adapter import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES, ConfigError, known_check_names
 from .spec_facts import HTTP_METHODS, SpecFacts

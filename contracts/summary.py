@@ -24,6 +24,9 @@ def finding_lines(index: int, finding: Finding) -> Iterator[str]:
     if finding.curl:
         yield "     Reproduce:"
         yield indent(finding.curl, "       ")
+    if finding.read_curls:
+        yield "     Then the read(s) that contradict it:"
+        yield from (indent(curl, "       ") for curl in finding.read_curls)
 
 
 def tested_line(result: RunResult) -> str:
@@ -117,4 +120,6 @@ def markdown(result: RunResult, *, url: str, seed: int) -> str:
             lines += ["", f"Seen: HTTP {finding.status}", "", "```json", finding.body_excerpt, "```"]
         if finding.curl:
             lines += ["", "Reproduce:", "", "```sh", finding.curl, "```"]
+        if finding.read_curls:
+            lines += ["", "Then the read(s) that contradict it:", "", "```sh", *finding.read_curls, "```"]
     return "\n".join(lines) + "\n"

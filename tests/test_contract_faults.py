@@ -29,8 +29,15 @@ CATALOGUE: dict[Fault, tuple[str, str]] = {
     Fault.COMPLETE_KEEPS_STATUS: ("flatfile", "job_status_after_action"),
     Fault.ID_MISMATCH: ("flatfile", "job_matches_path"),
     Fault.PAGINATION_WRONG: ("flatfile", "pagination_consistent"),
+    Fault.FILTER_IGNORED: ("flatfile", "list_filters_hold"),
+    Fault.PAGE_NUMBER_IGNORED: ("flatfile", "list_pages_agree"),
+    Fault.UPDATE_NOT_STORED: ("flatfile", "write_is_visible"),
+    Fault.ACTION_NOT_STORED: ("flatfile", "lifecycle_move_is_real"),
+    Fault.PLAN_NOT_STORED: ("flatfile", "write_is_visible"),
     Fault.SIFT_ENUM_VIOLATION: ("sift", "response_schema_conformance"),
     Fault.SIFT_RETRY_WRONG_JOB: ("sift", "job_matches_path"),
+    Fault.SIFT_CANCEL_NOOP: ("sift", "lifecycle_move_is_real"),
+    Fault.SIFT_FILTER_IGNORED: ("sift", "list_filters_hold"),
 }
 CATALOGUE_OPTIONS = ("--max-time", "24")
 PARALLEL_RUNS = 2

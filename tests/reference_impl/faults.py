@@ -21,6 +21,14 @@ class Fault(StrEnum):
     COMPLETE_KEEPS_STATUS = "complete-keeps-status"  # completeJob leaves the status as it was
     ID_MISMATCH = "id-mismatch"  # getJob answers with another job's id
     PAGINATION_WRONG = "pagination-wrong"  # listJobs reports one page too many
+    # Flatfile meaning: well-formed answers that say something untrue
+    FILTER_IGNORED = "filter-ignored"  # listJobs ignores environmentId and spaceId
+    PAGE_NUMBER_IGNORED = "page-number-ignored"  # listJobs always serves the first page (numbered as asked)
+    UPDATE_NOT_STORED = "update-not-stored"  # updateJob answers the update and stores nothing
+    ACTION_NOT_STORED = "action-not-stored"  # lifecycle actions answer the moved job and store nothing
+    PLAN_NOT_STORED = "plan-not-stored"  # plan PUT/PATCH answer the new plan and store nothing
     # Sift
     SIFT_ENUM_VIOLATION = "sift-enum-violation"  # listJobs reports jobStatus "JOB_STATUS_DONE"
     SIFT_RETRY_WRONG_JOB = "sift-retry-wrong-job"  # retryJob answers with another job
+    SIFT_CANCEL_NOOP = "sift-cancel-noop"  # cancelJob answers {} and changes nothing
+    SIFT_FILTER_IGNORED = "sift-filter-ignored"  # listJobs checks the CEL filter, then lists every job

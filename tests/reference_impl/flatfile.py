@@ -53,6 +53,8 @@ class FlatfileJobs:
     # --- reading ---------------------------------------------------------------------------------------------
     def listJobs(self, call: Call) -> tuple[int, Any]:
         query = call.query
+        if Fault.FILTER_IGNORED in self.faults:
+            query = {name: value for name, value in query.items() if name not in ("environmentId", "spaceId")}
         size = query.get("pageSize", DEFAULT_PAGE_SIZE)
         page = query.get("pageNumber", 1)
         with self.lock:
@@ -62,7 +64,8 @@ class FlatfileJobs:
         page_count = math.ceil(total / size)
         if Fault.PAGINATION_WRONG in self.faults:
             page_count += 1
-        data = [self._present(job) for job in jobs[(page - 1) * size : page * size]]
+        start = 0 if Fault.PAGE_NUMBER_IGNORED in self.faults else (page - 1) * size
+        data = [self._present(job) for job in jobs[start : start + size]]
         return 200, {"data": data, "pagination": {"currentPage": page, "pageCount": page_count, "totalCount": total}}
 
     def getJob(self, call: Call) -> tuple[int, Any]:
@@ -97,8 +100,10 @@ class FlatfileJobs:
     def updateJob(self, call: Call) -> tuple[int, Any]:
         with self.lock:
             job = self._find(call)
-            job.update(_pick(call.body, *self.update_fields), updatedAt=_now())
-            return 200, {"data": self._present(job)}
+            updated = {**job, **_pick(call.body, *self.update_fields), "updatedAt": _now()}
+            if Fault.UPDATE_NOT_STORED not in self.faults:
+                job.update(updated)
+            return 200, {"data": self._present(updated)}
 
     def deleteJob(self, call: Call) -> tuple[int, Any]:
         with self.lock:
@@ -139,10 +144,10 @@ class FlatfileJobs:
         with self.lock:
             job = self._find(call)
             self._check_transition(job, "retryJob")
-            for cleared in ("finishedAt", "outcome"):
-                job.pop(cleared, None)
-            job.update(status="ready", progress=0, updatedAt=_now())
-            return 200, {"data": self._present(job)}
+            retried = {name: value for name, value in job.items() if name not in ("finishedAt", "outcome")}
+            retried.update(status="ready", progress=0, updatedAt=_now())
+            self._store(job, retried)
+            return 200, {"data": self._present(retried)}
 
     def replaceJobPlan(self, call: Call) -> tuple[int, Any]:
         return self._store_plan(call, base=EMPTY_PLAN)
@@ -177,7 +182,9 @@ class FlatfileJobs:
         }
         with self.lock:
             job = self._find(call)
-            self.plans[job["id"]] = plan
+            if Fault.PLAN_NOT_STORED not in self.faults:
+                self.plans[job["id"]] = plan
+                job["updatedAt"] = _now()
             return 200, {"data": {"job": self._present(job), "plan": plan}}
 
     def _transition(self, call: Call, action: str, **changes: Any) -> tuple[int, Any]:
@@ -187,8 +194,15 @@ class FlatfileJobs:
             target = TRANSITIONS[action][1]
             if action == "completeJob" and Fault.COMPLETE_KEEPS_STATUS in self.faults:
                 target = job["status"]
-            job.update(changes, status=target or job["status"], updatedAt=_now())
-            return 200, {"data": self._present(job)}
+            moved = {**job, **changes, "status": target or job["status"], "updatedAt": _now()}
+            self._store(job, moved)
+            return 200, {"data": self._present(moved)}
+
+    def _store(self, job: dict[str, Any], changed: dict[str, Any]) -> None:
+        """A lifecycle action's result replaces the stored job (unless the action forgets to store it)."""
+        if Fault.ACTION_NOT_STORED not in self.faults:
+            job.clear()
+            job.update(changed)
 
     def _check_transition(self, job: dict[str, Any], action: str) -> None:
         allowed, _ = TRANSITIONS[action]

@@ -6,6 +6,7 @@ import base64
 import re
 import threading
 import uuid
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
@@ -64,6 +65,8 @@ class SiftJobs:
         offset = _offset(query.get("pageToken", ""))
         with self.lock:
             jobs = [job for job in self.jobs.values() if _matches(job, query.get("filter", ""))]
+            if Fault.SIFT_FILTER_IGNORED in self.faults:
+                jobs = list(self.jobs.values())
         for field, descending in reversed(_ordering(query.get("orderBy") or "created_date desc")):
             jobs.sort(key=lambda job: job.get(field, ""), reverse=descending)
         page = [dict(job) for job in jobs[offset : offset + size]]
@@ -80,9 +83,13 @@ class SiftJobs:
             job = self._find(call.path["jobId"])
             if job["jobStatus"] in FINAL:
                 raise ApiError(400, f"job {job['jobId']} cannot be cancelled in status {job['jobStatus']}")
-            job["jobStatus"] = (
-                "JOB_STATUS_CANCEL_REQUESTED" if job["jobStatus"] == "JOB_STATUS_RUNNING" else "JOB_STATUS_CANCELLED"
-            )
+            if Fault.SIFT_CANCEL_NOOP not in self.faults:
+                job["jobStatus"] = (
+                    "JOB_STATUS_CANCEL_REQUESTED"
+                    if job["jobStatus"] == "JOB_STATUS_RUNNING"
+                    else "JOB_STATUS_CANCELLED"
+                )
+                job["modifiedDate"] = _now()
         return 200, {}
 
     def retryJob(self, call: Call) -> tuple[int, Any]:
@@ -90,7 +97,7 @@ class SiftJobs:
             job = self._find(call.path["jobId"])
             if job["jobStatus"] not in ("JOB_STATUS_FAILED", "JOB_STATUS_CANCELLED"):
                 raise ApiError(400, f"job {job['jobId']} cannot be retried in status {job['jobStatus']}")
-            job["jobStatus"] = "JOB_STATUS_CREATED"
+            job.update(jobStatus="JOB_STATUS_CREATED", modifiedDate=_now())
             for stale in ("startedDate", "completedDate"):
                 job.pop(stale, None)
             answer = dict(job)
@@ -102,6 +109,10 @@ class SiftJobs:
         if job_id not in self.jobs:
             raise ApiError(404, f"job {job_id} not found")
         return self.jobs[job_id]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _offset(token: str) -> int:
