@@ -1,6 +1,7 @@
 """`jobs-contract run` against `jobs-mock`: the README's commands pass as written against the stateful mock
 started with `--token`. The static mock keeps no jobs, so deleted jobs stay readable, created ones are not, and
-a list answers the same page whatever `pageSize` asks for: against it those checks are left out."""
+a list answers the same page whatever `pageSize` or a filter asks for, and no write is ever read back: against it
+those checks are left out."""
 
 from __future__ import annotations
 
@@ -14,7 +15,18 @@ from reference_impl.harness import TOKEN, jobs_contract, run_against
 
 from tests.conftest import MockProcess
 
-CHECKS_NEEDING_STATE = "use_after_free,ensure_resource_availability,pagination_consistent,deleted_resource_is_gone"
+CHECKS_NEEDING_STATE = ",".join(
+    (
+        "use_after_free",
+        "ensure_resource_availability",
+        "pagination_consistent",
+        "deleted_resource_is_gone",
+        "list_filters_hold",
+        "list_pages_agree",
+        "write_is_visible",
+        "lifecycle_move_is_real",
+    )
+)
 README = Path(__file__).resolve().parent.parent / "README.md"
 README_PORT = "4010"
 
