@@ -54,19 +54,25 @@ class Walk:
 
 
 class _Walked:
+    """The lists walked to a verdict in this run (a walk the list's changes left undecided may come again)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: dict[tuple[str, str], None] = {}
 
-    def first_time(self, case: Case[Any], query: Mapping[str, Any]) -> bool:
-        key = (case.operation.label, shown(sorted(query.items(), key=lambda pair: pair[0])))
+    @staticmethod
+    def _key(case: Case[Any], query: Mapping[str, Any]) -> tuple[str, str]:
+        return case.operation.label, shown(sorted(query.items(), key=lambda pair: pair[0]))
+
+    def before(self, case: Case[Any], query: Mapping[str, Any]) -> bool:
         with self._lock:
-            if key in self._keys:
-                return False
-            self._keys[key] = None
+            return self._key(case, query) in self._keys
+
+    def remember(self, case: Case[Any], query: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._keys[self._key(case, query)] = None
             while len(self._keys) > REMEMBERED_WALKS:
                 del self._keys[next(iter(self._keys))]
-            return True
 
 
 WALKED = _Walked()
@@ -101,7 +107,7 @@ def _walk_numbered(ctx: CheckContext, case: Case[Any], body: Any, listing: ListS
     # The smallest page size that walks the whole list within MAX_PAGES, if the asked one does not.
     walk_size = max(size, math.ceil(total / MAX_PAGES))
     filters = {name: value for name, value in query.items() if name not in (pages.size, pages.number)}
-    if not WALKED.first_time(case, filters):
+    if WALKED.before(case, filters):
         return None
     walk = Walk(listing)
     page_count = math.ceil(total / walk_size)
@@ -121,6 +127,7 @@ def _walk_numbered(ctx: CheckContext, case: Case[Any], body: Any, listing: ListS
                 expected=f"`{pages.count}` {page_count} on every page ({total} items at {pages.size}={walk_size})",
                 seen=f"{shown(counted)} on page {number}",
             )
+    WALKED.remember(case, filters)
     if walk.count != total and _unchanged_first_page(ctx, case, walk, filters, walk_size):
         return walk.failure(
             case,
@@ -148,7 +155,7 @@ def _walk_tokens(ctx: CheckContext, case: Case[Any], body: Any, listing: ListSpe
     if lookup(body, pages.next) in (MISSING, None, ""):
         return None  # one page
     filters = {name: value for name, value in (case.query or {}).items() if name != pages.token}
-    if not WALKED.first_time(case, filters):
+    if WALKED.before(case, filters):
         return None
     walk, token = Walk(listing), None
     while len(walk.reads) < MAX_PAGES:
@@ -161,7 +168,8 @@ def _walk_tokens(ctx: CheckContext, case: Case[Any], body: Any, listing: ListSpe
             return failure
         token = lookup(read.body, pages.next)
         if token in (MISSING, None, ""):
-            return None
+            break
+    WALKED.remember(case, filters)
     return None
 
 
