@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 from test_state_support import Client, FakeClock, new_job, open_engine
 
 from mock_server.state import StateEngine, StateError, StateFileError, StateRequest
-from mock_server.state.database import APPLICATION_ID
+from mock_server.state.database import APPLICATION_ID, check_state_file
 
 SIFT_FAILED = "5f1c3a9e-8a4b-4d1e-9a7c-2e6b1d0f3c41"
 
@@ -253,3 +256,75 @@ def test_concurrent_transitions_on_one_job_end_in_one_valid_state(flatfile: Clie
         assert outcomes.count(final["status"]) == 1
         refusals = [outcome for outcome in outcomes if outcome.startswith("refused")]
         assert len(refusals) == 2 and all(f"its status is {final['status']}" in refusal for refusal in refusals)
+
+
+# A writer that creates jobs with a large input until it is killed, printing each job's id once it is stored:
+# large writes keep a hot journal beside the file for most of each commit, where a kill leaves it behind.
+_WRITER = """
+import sys
+from mock_server.state import StateEngine, StateRequest
+engine = StateEngine.open(sys.argv[1])
+body = {"type": "workbook", "operation": "submitAction", "source": "us_wb_1", "input": {"blob": "x" * 200_000}}
+while True:
+    job = engine.handle("flatfile", "createJob", StateRequest(session="crash", body=body)).body["data"]
+    print(job["id"], flush=True)
+"""
+KILLS = 10
+WRITES_BEFORE_KILL = (1, 2, 3, 5, 8)
+
+
+def _stored_ids(engine: StateEngine) -> set[str]:
+    request = StateRequest(session="crash", query={"pageSize": 10_000})
+    return {job["id"] for job in engine.handle("flatfile", "listJobs", request).body["data"]}
+
+
+def test_every_answered_write_survives_kill_9_and_the_file_is_accepted_again(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    answered: set[str] = set()
+    for kill in range(KILLS):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert writer.stdout is not None
+            for _ in range(WRITES_BEFORE_KILL[kill % len(WRITES_BEFORE_KILL)]):
+                line = writer.stdout.readline()
+                assert line, f"the writer stopped after kill {kill}: {writer.stderr.read() if writer.stderr else ''}"
+                answered.add(line.strip())
+        finally:
+            writer.send_signal(signal.SIGKILL)
+            writer.communicate(timeout=30)
+        check_state_file(path)  # what a --reload parent checks, reading only
+        restarted = StateEngine.open(path)
+        try:
+            assert answered <= _stored_ids(restarted)
+        finally:
+            restarted.close()
+
+
+def test_a_write_killed_before_its_answer_is_rolled_back(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    open_engine(FakeClock(), path).close()
+    script = (
+        "import sys, time\n"
+        "from mock_server.state.store import StoredJob\n"
+        "from mock_server.state.sqlite_store import SqliteJobStore\n"
+        "store = SqliteJobStore(sys.argv[1])\n"
+        "with store.transaction() as tx:\n"
+        "    for n in range(400):\n"  # more than SQLite's page cache: pages reach the file before the commit
+        "        tx.insert('crash', 'flatfile', StoredJob(id=f'x{n}', job={'blob': 'x' * 20_000}), None)\n"
+        "    print('written', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "written\n"
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.communicate(timeout=30)
+    assert Path(f"{path}-journal").stat().st_size > 0  # the hot journal the killed writer left
+    restarted = open_engine(FakeClock(), path)
+    try:
+        assert _stored_ids(restarted) == {"us_jb_YOUR_ID"}  # only the seed: the unanswered write is gone
+    finally:
+        restarted.close()

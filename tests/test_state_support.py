@@ -15,7 +15,7 @@ from mock_server.state import StateEngine, StateError, StateRequest
 from mock_server.state.engine import bundled_rules
 from mock_server.state.rules import ApiRules
 from mock_server.state.spec_data import SpecData
-from mock_server.state.store import JobStore
+from mock_server.state.sqlite_store import SqliteJobStore
 
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -45,7 +45,7 @@ def rules() -> tuple[ApiRules, ...]:
 
 
 def open_engine(clock: FakeClock, state_file: Path | None = None, journal_size: int = 200) -> StateEngine:
-    return StateEngine(JobStore(state_file, journal_size), rules(), clock)
+    return StateEngine(SqliteJobStore(state_file, journal_size), rules(), clock)
 
 
 @cache

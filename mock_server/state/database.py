@@ -1,9 +1,11 @@
 """The SQLite database behind the store: opened in memory or from a state file that is checked before use.
 
-A state file is ours when its `application_id` is APPLICATION_ID and its `user_version` is SCHEMA_VERSION.
-Anything else (not SQLite, another application's database, another schema version, a corrupt file, a file
-in use by another server) is refused with a StateFileError and left untouched: it is inspected through a
-read-only connection before a writable one is opened.
+A state file is ours when its header carries APPLICATION_ID and a schema version this mock reads. Anything
+else (not SQLite, another application's database, an unknown schema version, a corrupt file, a file in use by
+another server) is refused with a StateFileError and left untouched: ownership is read from the file's
+100-byte header, without SQLite, before a connection is opened. A file that is ours but was left by a writer
+that was killed mid-transaction (a hot journal beside it) is recovered: the writable connection rolls the
+journal back before anything is read, as SQLite does for every writer.
 """
 
 from __future__ import annotations
@@ -14,10 +16,31 @@ from pathlib import Path
 from .errors import StateFileError
 
 APPLICATION_ID = 0x4A4F4253  # "JOBS"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MEMORY = ":memory:"
+_MAGIC = b"SQLite format 3\x00"
+_HEADER_SIZE = 100
+_USER_VERSION_OFFSET = 60
+_APPLICATION_ID_OFFSET = 68
 
-SCHEMA = """
+_JOB_COUNTS = """
+CREATE TABLE job_counts (
+    session TEXT NOT NULL,
+    api TEXT NOT NULL,
+    jobs INTEGER NOT NULL,
+    PRIMARY KEY (session, api)
+);
+CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO job_counts (session, api, jobs) VALUES (new.session, new.api, 1)
+    ON CONFLICT (session, api) DO UPDATE SET jobs = jobs + 1;
+END;
+CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+    UPDATE job_counts SET jobs = jobs - 1 WHERE session = old.session AND api = old.api;
+END;
+"""
+
+SCHEMA = (
+    """
 CREATE TABLE jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     session TEXT NOT NULL,
@@ -44,6 +67,14 @@ CREATE TABLE journal (
 );
 CREATE INDEX journal_by_session ON journal (session, seq);
 """
+    + _JOB_COUNTS
+)
+
+# From each older schema version to the next: run in one transaction when such a file is opened.
+MIGRATIONS = {
+    1: _JOB_COUNTS
+    + "INSERT INTO job_counts (session, api, jobs) SELECT session, api, count(*) FROM jobs GROUP BY session, api;",
+}
 
 
 def open_database(path: str | Path | None) -> sqlite3.Connection:
@@ -54,21 +85,19 @@ def open_database(path: str | Path | None) -> sqlite3.Connection:
         return connection
     file = Path(path)
     check_state_file(file)
-    is_new = _is_new(file)
     connection = _connect(str(file))
-    # Held for the connection's lifetime: a second server on the same file is refused, not interleaved.
-    connection.execute("PRAGMA locking_mode = EXCLUSIVE")
-    if is_new:
-        _create_schema(connection)
-    connection.execute("BEGIN IMMEDIATE")  # takes the exclusive lock now rather than at the first write
-    connection.execute("COMMIT")
+    try:
+        _prepare(connection, file)
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
 def check_state_file(file: Path) -> None:
     """Raise StateFileError unless `file` is a usable state file or can become one; it only reads the file."""
     if not _is_new(file):
-        _check_existing(file)
+        _check_header(file)
     elif not file.parent.is_dir():
         raise StateFileError(f"state file {file}: directory {file.parent} does not exist")
 
@@ -79,57 +108,83 @@ def _is_new(file: Path) -> bool:
 
 def _connect(target: str) -> sqlite3.Connection:
     try:
-        return sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        # timeout=0: a file another server holds is refused at once rather than waited for.
+        return sqlite3.connect(target, check_same_thread=False, isolation_level=None, timeout=0)
     except sqlite3.Error as error:
         raise StateFileError(f"state file {target}: cannot be opened ({error})") from error
 
 
+def _statements(script: str) -> list[str]:
+    """The statements of `script`; a trigger's body keeps its own semicolons."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return [statement for statement in statements if statement]
+
+
 def _create_schema(connection: sqlite3.Connection) -> None:
     connection.execute("BEGIN IMMEDIATE")
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            connection.execute(statement)
+    for statement in _statements(SCHEMA):
+        connection.execute(statement)
     connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     connection.execute("COMMIT")
 
 
-def _check_existing(file: Path) -> None:
+def _check_header(file: Path) -> None:
     if not file.is_file():
         raise StateFileError(f"state file {file} is not a regular file")
     try:
-        probe = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
-    except sqlite3.Error as error:
+        with file.open("rb") as stream:
+            header = stream.read(_HEADER_SIZE)
+    except OSError as error:
         raise StateFileError(f"state file {file} cannot be opened for reading ({error})") from error
-    try:
-        application_id, version, integrity = _inspect(probe)
-    except sqlite3.OperationalError as error:
-        if "locked" in str(error):
-            raise StateFileError(f"state file {file} is in use by another process") from error
+    if len(header) < _HEADER_SIZE or not header.startswith(_MAGIC):
         raise StateFileError(
-            f"state file {file} is not a readable SQLite database ({error}); refusing to use it"
-        ) from error
-    except sqlite3.DatabaseError as error:
-        raise StateFileError(
-            f"state file {file} is not a jobs-mock state file: {error}; refusing to overwrite it"
-        ) from error
-    finally:
-        probe.close()
+            f"state file {file} is not a jobs-mock state file: it is not an SQLite database; refusing to overwrite it"
+        )
+    application_id = int.from_bytes(header[_APPLICATION_ID_OFFSET : _APPLICATION_ID_OFFSET + 4], "big")
+    version = int.from_bytes(header[_USER_VERSION_OFFSET : _USER_VERSION_OFFSET + 4], "big")
     if application_id != APPLICATION_ID:
         raise StateFileError(
             f"state file {file} belongs to another application (SQLite application_id {application_id:#x}, "
             f"jobs-mock uses {APPLICATION_ID:#x}); refusing to overwrite it"
         )
-    if version != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION and version not in MIGRATIONS:
         raise StateFileError(
-            f"state file {file} has schema version {version}; this jobs-mock reads version {SCHEMA_VERSION}"
+            f"state file {file} has schema version {version}; this jobs-mock reads versions "
+            f"{', '.join(map(str, [*MIGRATIONS, SCHEMA_VERSION]))}"
         )
+
+
+def _prepare(connection: sqlite3.Connection, file: Path) -> None:
+    """Lock the file for this server, recover it, check it, and bring its schema up to date."""
+    # Held for the connection's lifetime: a second server on the same file is refused, not interleaved.
+    connection.execute("PRAGMA locking_mode = EXCLUSIVE")
+    try:
+        # The first read takes the lock and rolls back a hot journal a killed writer left.
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        integrity = "ok" if pages == 0 else "; ".join(row[0] for row in connection.execute("PRAGMA quick_check"))
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error):
+            raise StateFileError(f"state file {file} is in use by another process") from error
+        raise StateFileError(f"state file {file} cannot be read ({error}); refusing to use it") from error
+    except sqlite3.DatabaseError as error:
+        raise StateFileError(f"state file {file} is corrupt ({error}); refusing to use it") from error
     if integrity != "ok":
         raise StateFileError(f"state file {file} is corrupt ({integrity}); refusing to use it")
-
-
-def _inspect(probe: sqlite3.Connection) -> tuple[int, int, str]:
-    application_id = probe.execute("PRAGMA application_id").fetchone()[0]
-    version = probe.execute("PRAGMA user_version").fetchone()[0]
-    rows = probe.execute("PRAGMA quick_check").fetchall()
-    return application_id, version, "; ".join(row[0] for row in rows)
+    if pages == 0:  # a new file, or one whose first transaction a crash rolled back
+        _create_schema(connection)
+        return
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    connection.execute("BEGIN IMMEDIATE")  # takes the exclusive lock now rather than at the first write
+    if version != SCHEMA_VERSION:
+        for step in range(version, SCHEMA_VERSION):
+            for statement in _statements(MIGRATIONS[step]):
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    connection.execute("COMMIT")

@@ -12,9 +12,10 @@ from mock_server.responder import SESSION_HEADER
 
 from .errors import invalid
 from .flatfile import flatfile_rules
-from .rules import DEFAULT_SESSION, ApiRules, Context, StateRequest, StateResponse
+from .rules import DEFAULT_SESSION, ApiRules, Context, Reader, StateRequest, StateResponse
 from .sift import sift_rules
 from .spec_data import SpecData
+from .sqlite_store import SqliteJobStore
 from .store import JOURNAL_SIZE, JobStore, JournalEntry, StoredJob, Transaction
 
 MAX_SESSION_LENGTH = 128
@@ -30,6 +31,8 @@ class StateEngine:
         self.store = store
         self.clock = clock
         self._apis = {rules.name: rules for rules in apis}
+        for rules in self._apis.values():
+            store.prepare(rules.name, rules.indexes)
 
     @classmethod
     def open(
@@ -45,23 +48,26 @@ class StateEngine:
         Without `documents`, the bundled Flatfile and Sift specs are read.
         """
         rules = bundled_rules() if documents is None else rules_for(documents)
-        return cls(JobStore(state_file, journal_size), rules, clock)
+        return cls(SqliteJobStore(state_file, journal_size), rules, clock)
 
     @property
     def apis(self) -> tuple[str, ...]:
         return tuple(self._apis)
 
     def handles(self, api: str, operation_id: str) -> bool:
-        return api in self._apis and operation_id in self._apis[api].operations
+        rules = self._apis.get(api)
+        return rules is not None and (operation_id in rules.operations or operation_id in rules.reads)
 
     def handle(self, api: str, operation_id: str, request: StateRequest) -> StateResponse:
         """Run one operation against the request's session; raises StateError for a 4xx answer."""
         rules = self._apis[api]
-        handler = rules.operations[operation_id]
         session = session_name(request.session)
+        read = rules.reads.get(operation_id)
         with self.store.transaction() as tx:
             self._seed(tx, rules, session)
-            return handler(Context(rules, tx, session, request, self.clock()))
+            if read is None:
+                return rules.operations[operation_id](Context(rules, tx, session, request, self.clock()))
+        return read(Reader(rules, self.store, session, request))
 
     def advance(self, seconds: float) -> int:
         """Let `seconds` pass for every session's jobs; the number of jobs that changed."""

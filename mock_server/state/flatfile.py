@@ -5,15 +5,29 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from .errors import invalid
 from .lifecycle import Action, Lifecycle, Transition
-from .paging import SortKey, boolean, integer, ordered, page_by_number
+from .paging import boolean, integer, pagination
+from .query import (
+    EVERY_JOB,
+    AnyOf,
+    Compare,
+    Condition,
+    FieldKind,
+    Index,
+    JobField,
+    JobQuery,
+    Not,
+    Operator,
+    Present,
+    SortKey,
+    Value,
+    every,
+)
 from .rules import ApiRules, AutoAdvance, Context, StateResponse, act
 from .spec_data import SpecData
-from .store import StoredJob
 
 UNSTARTED = frozenset({"created", "planning", "scheduled", "waiting"})
 FINISHED = frozenset({"complete", "failed", "canceled"})
@@ -79,14 +93,21 @@ AUTO_ADVANCE = AutoAdvance(
 )
 
 # Each list filter and the job fields it matches (a job belongs to a workbook it reads from or writes to).
-LIST_FILTERS: Mapping[str, tuple[str, ...]] = {
-    "environmentId": ("environmentId",),
-    "spaceId": ("spaceId",),
-    "workbookId": ("source", "destination"),
-    "fileId": ("fileId",),
-    "parentId": ("parentId",),
-    "source": ("source",),
+LIST_FILTERS: Mapping[str, tuple[JobField, ...]] = {
+    "environmentId": (JobField("environmentId"),),
+    "spaceId": (JobField("spaceId"),),
+    "workbookId": (JobField("source"), JobField("destination")),
+    "fileId": (JobField("fileId"),),
+    "parentId": (JobField("parentId"),),
+    "source": (JobField("source"),),
 }
+PARENT = JobField("parentId")
+CREATED_AT = JobField("createdAt", FieldKind.TIMESTAMP)
+# Lists are sorted by creation, narrowed by any one filter field.
+INDEXES: tuple[Index, ...] = (
+    (SortKey(CREATED_AT), SortKey(None)),
+    *((SortKey(field), SortKey(CREATED_AT), SortKey(None)) for field in dict.fromkeys(sum(LIST_FILTERS.values(), ()))),
+)
 SORT_DIRECTIONS = ("asc", "desc")
 DEFAULT_PAGE_SIZE = 20
 MAX_PARTS = 100
@@ -123,10 +144,6 @@ def _pick(source: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
     return {name: source[name] for name in names if name in source}
 
 
-def _created_at(stored: StoredJob) -> tuple[datetime, int]:
-    return datetime.fromisoformat(stored.job["createdAt"]), stored.seq
-
-
 class FlatfileJobs:
     def __init__(self, config_fields: Sequence[str], update_fields: Sequence[str], plan_fields: Sequence[str]) -> None:
         self.config_fields = tuple(config_fields)
@@ -156,21 +173,27 @@ class FlatfileJobs:
 
     def list_jobs(self, context: Context) -> StateResponse:
         query = context.request.query
-        jobs = context.jobs()
+        conditions: list[Condition] = []
         for parameter, fields in LIST_FILTERS.items():
             wanted = query.get(parameter)
             if wanted not in (None, ""):
-                jobs = [stored for stored in jobs if any(stored.job.get(name) == wanted for name in fields)]
+                conditions.append(AnyOf(tuple(Compare(name, Operator.EQ, Value(str(wanted))) for name in fields)))
         if boolean(query, "excludeChildJobs") and query.get("parentId") in (None, ""):
-            jobs = [stored for stored in jobs if "parentId" not in stored.job]
+            conditions.append(Not(Present(PARENT)))
         direction = query.get("sortDirection") or "desc"
         if direction not in SORT_DIRECTIONS:
             raise invalid("sortDirection must be asc or desc", "sortDirection")
-        jobs = ordered(jobs, [SortKey(_created_at, descending=direction == "desc")])
+        descending = direction == "desc"
         page_size = integer(query, "pageSize", DEFAULT_PAGE_SIZE, minimum=1)
         page_number = integer(query, "pageNumber", 1, minimum=1)
-        page, pagination = page_by_number(jobs, page_size, page_number)
-        return StateResponse(200, {"data": [stored.job for stored in page], "pagination": pagination})
+        where = every(*conditions) if conditions else EVERY_JOB
+        order = (SortKey(CREATED_AT, descending), SortKey(None, descending))
+        session, api = context.session, context.rules.name
+        rows = context.tx.page(session, api, JobQuery(where, order), page_size, (page_number - 1) * page_size)
+        body = {"data": [row.stored.job for row in rows]}
+        return StateResponse(
+            200, {**body, "pagination": pagination(context.tx.count(session, api, where), page_size, page_number)}
+        )
 
     def create_job(self, context: Context) -> StateResponse:
         body = context.request.body
@@ -268,6 +291,7 @@ def flatfile_rules(spec: SpecData) -> ApiRules:
         lifecycle=LIFECYCLE,
         seeds=tuple(spec.example("listJobs", name="documented")["data"]),
         operations=jobs.operations(),
+        indexes=INDEXES,
         auto_advance=AUTO_ADVANCE,
         not_found="Job {id} not found",
         not_found_field="jobId",

@@ -1,4 +1,9 @@
-"""Reading list parameters, ordering jobs and cutting pages: by page number, or by opaque page token."""
+"""Reading list parameters and cutting pages: by page number, or by opaque page token.
+
+A page is read from the store in short transactions (`scan`); a filter the store cannot decide is evaluated on
+candidate jobs outside them, in batches, and one request examines at most SCAN_LIMIT candidates: a page that
+reaches it ends early with a token to continue from (AIP-158 allows a short page), so no request is unbounded.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,16 @@ import binascii
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
 
 from .errors import invalid
+from .query import JobQuery
+from .store import JobStore, Row, StoredJob
 
-T = TypeVar("T")
+SCAN_BATCH = 100
+SCAN_LIMIT = 2_000
 
 _BOOLEANS = {"true": True, "false": False, True: True, False: False}
 
@@ -39,63 +47,76 @@ def boolean(query: Mapping[str, Any], name: str) -> bool:
         raise invalid(f"{name} must be true or false", name) from None
 
 
-@dataclass(frozen=True)
-class SortKey:
-    value: Callable[[Any], Any]
-    descending: bool
+def pagination(total: int, page_size: int, page_number: int) -> dict[str, int]:
+    """Flatfile-style pagination numbers of a page (numbered from 1)."""
+    return {"currentPage": page_number, "pageCount": math.ceil(total / page_size), "totalCount": total}
 
 
-def ordered(items: Sequence[T], keys: Sequence[SortKey]) -> list[T]:
-    """`items` sorted by `keys`, the first key most significant; ties keep the items' order."""
-    result = list(items)
-    for key in reversed(keys):
-        result.sort(key=key.value, reverse=key.descending)
-    return result
-
-
-def page_by_number(items: Sequence[T], page_size: int, page_number: int) -> tuple[list[T], dict[str, int]]:
-    """One page (numbered from 1) and its Flatfile-style pagination numbers."""
-    start = (page_number - 1) * page_size
-    pagination = {
-        "currentPage": page_number,
-        "pageCount": math.ceil(len(items) / page_size),
-        "totalCount": len(items),
-    }
-    return list(items[start : start + page_size]), pagination
+def scan(
+    store: JobStore,
+    where: tuple[str, str],
+    query: JobQuery,
+    page_size: int,
+    keep: Callable[[StoredJob], bool] | None = None,
+) -> tuple[list[StoredJob], tuple[Any, ...] | None]:
+    """A page of the jobs of `where` (session, api) that match `query` and `keep`, and the key to continue after
+    (None: no more). `keep` runs outside the store's transactions."""
+    session, api = where
+    if keep is None:
+        with store.transaction() as tx:
+            rows = tx.page(session, api, query, page_size + 1)
+        return [row.stored for row in rows[:page_size]], rows[page_size - 1].key if len(rows) > page_size else None
+    found: list[Row] = []
+    examined = 0
+    cursor = query.after
+    while True:
+        batch = min(SCAN_BATCH, SCAN_LIMIT - examined)
+        with store.transaction() as tx:
+            rows = tx.page(session, api, replace(query, after=cursor), batch)
+        for row in rows:
+            examined += 1
+            cursor = row.key
+            if keep(row.stored):
+                found.append(row)
+                if len(found) > page_size:
+                    return [row.stored for row in found[:page_size]], found[page_size - 1].key
+        if len(rows) < batch:
+            return [row.stored for row in found], None
+        if examined >= SCAN_LIMIT:
+            return [row.stored for row in found], cursor
 
 
 class PageTokens:
-    """Opaque tokens: base64url of the next offset and a fingerprint of the parameters they were issued for."""
+    """Opaque tokens: base64url of where the next page starts and a fingerprint of the parameters of the call."""
 
     def __init__(self, field: str) -> None:
         self.field = field
 
-    def page(
-        self, items: Sequence[T], page_size: int, token: str | None, parameters: Mapping[str, Any]
-    ) -> tuple[list[T], str | None]:
-        """The page that `token` (None: the first) points to, and the token of the next page (None: no more)."""
-        fingerprint = _fingerprint(parameters)
-        start = self._offset(token, fingerprint) if token else 0
-        end = start + page_size
-        return list(items[start:end]), (self._token(end, fingerprint) if end < len(items) else None)
-
-    def _token(self, offset: int, fingerprint: str) -> str:
-        raw = json.dumps({"offset": offset, "params": fingerprint}, separators=(",", ":")).encode()
+    def issue(self, after: tuple[Any, ...], parameters: Mapping[str, Any]) -> str:
+        raw = json.dumps({"after": list(after), "params": _fingerprint(parameters)}, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def _offset(self, token: str, fingerprint: str) -> int:
+    def read(self, token: str, parameters: Mapping[str, Any], length: int) -> tuple[Any, ...]:
+        """Where the page `token` points to starts; `length` is the number of values a position has."""
         try:
             decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-            offset, issued_for = decoded["offset"], decoded["params"]
+            after, issued_for = decoded["after"], decoded["params"]
         except (binascii.Error, ValueError, TypeError, KeyError):
-            raise invalid(f"invalid {self.field}: not a page token this server issued", self.field) from None
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-            raise invalid(f"invalid {self.field}: not a page token this server issued", self.field)
-        if issued_for != fingerprint:
+            raise self._foreign() from None
+        if issued_for != _fingerprint(parameters):
             raise invalid(
                 f"invalid {self.field}: the other parameters must match the call that returned the token", self.field
             )
-        return offset
+        if not isinstance(after, list) or len(after) != length or not all(map(_is_position_value, after)):
+            raise self._foreign()
+        return tuple(after)
+
+    def _foreign(self) -> Exception:
+        return invalid(f"invalid {self.field}: not a page token this server issued", self.field)
+
+
+def _is_position_value(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def _fingerprint(parameters: Mapping[str, Any]) -> str:

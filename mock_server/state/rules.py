@@ -1,7 +1,9 @@
 """What an API's stateful behaviour is made of, and the context its operation handlers work in.
 
 An API is described by `ApiRules` (data: its lifecycle, seed jobs, auto-advance plan, operation handlers);
-handlers receive a `Context` bound to one session inside one store transaction.
+handlers receive a `Context` bound to one session inside one store transaction. A read that may take more
+than one short transaction (a list whose filter is evaluated outside the store) is a `reads` handler: it gets
+a `Reader` and opens its own transactions.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 
 from .errors import ErrorKind, StateError
 from .lifecycle import Lifecycle
-from .store import StoredJob, Transaction
+from .query import Index
+from .store import JobStore, StoredJob, Transaction
 
 DEFAULT_SESSION = "default"
 
@@ -49,6 +52,7 @@ class AutoAdvance:
 
 
 Handler = Callable[["Context"], StateResponse]
+ReadHandler = Callable[["Reader"], StateResponse]
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,21 @@ class ApiRules:
     not_found: str  # format with {id}
     not_found_field: str | None
     path_parameter: str = "jobId"
+    reads: Mapping[str, ReadHandler] = field(default_factory=dict)
+    indexes: tuple[Index, ...] = ()  # what its lists filter and sort on, for the store to index
+
+
+@dataclass(frozen=True)
+class Reader:
+    rules: ApiRules
+    store: JobStore
+    session: str
+    request: StateRequest
+
+    @property
+    def where(self) -> tuple[str, str]:
+        """(session, api): the jobs this read is about."""
+        return self.session, self.rules.name
 
 
 class Context:
@@ -81,9 +100,6 @@ class Context:
 
     def timestamp(self) -> str:
         return self.lifecycle.timestamp(self.now)
-
-    def jobs(self) -> list[StoredJob]:
-        return self.tx.jobs(self.session, self.rules.name)
 
     def find(self, job_id: str | None = None) -> StoredJob:
         wanted = self.job_id if job_id is None else job_id

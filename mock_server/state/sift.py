@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
-from .cel_filter import CelField, CelFilter, CelKind
+from .cel_filter import compile_filter
 from .errors import invalid
 from .lifecycle import Action, Lifecycle, Transition
-from .paging import PageTokens, SortKey, integer, ordered
-from .rules import ApiRules, AutoAdvance, Context, StateResponse, act
+from .paging import PageTokens, integer, scan
+from .query import Compare, FieldKind, Index, JobField, JobQuery, Operator, SortKey, Value, every
+from .rules import ApiRules, AutoAdvance, Reader, StateResponse, act
 from .spec_data import SpecData
-from .store import StoredJob
 
 CREATED = "JOB_STATUS_CREATED"
 RUNNING = "JOB_STATUS_RUNNING"
@@ -65,28 +64,31 @@ AUTO_ADVANCE = AutoAdvance(
 )
 
 # The variables a CEL filter may use, and the fields orderBy may name.
-CEL_FIELDS: Mapping[str, CelField] = {
-    "job_id": CelField("jobId", CelKind.STRING),
-    "created_by_user_id": CelField("createdByUserId", CelKind.STRING),
-    "modified_by_user_id": CelField("modifiedByUserId", CelKind.STRING),
-    "created_date": CelField("createdDate", CelKind.TIMESTAMP),
-    "modified_date": CelField("modifiedDate", CelKind.TIMESTAMP),
-    "started_date": CelField("startedDate", CelKind.TIMESTAMP),
-    "completed_date": CelField("completedDate", CelKind.TIMESTAMP),
-    "job_status": CelField("jobStatus", CelKind.STRING),
+CEL_FIELDS: Mapping[str, JobField] = {
+    "job_id": JobField("jobId"),
+    "created_by_user_id": JobField("createdByUserId"),
+    "modified_by_user_id": JobField("modifiedByUserId"),
+    "created_date": JobField("createdDate", FieldKind.TIMESTAMP),
+    "modified_date": JobField("modifiedDate", FieldKind.TIMESTAMP),
+    "started_date": JobField("startedDate", FieldKind.TIMESTAMP),
+    "completed_date": JobField("completedDate", FieldKind.TIMESTAMP),
+    "job_status": JobField("jobStatus"),
 }
+ORGANIZATION = JobField("organizationId")
 ORDERABLE = ("created_date", "modified_date", "started_date", "completed_date", "job_status")
 DEFAULT_ORDER = "created_date desc"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 TOKENS = PageTokens("pageToken")
+# Each orderable field (an index serves both directions), the default order, and it within an organization.
+INDEXES: tuple[Index, ...] = (
+    *((SortKey(CEL_FIELDS[name]),) for name in ORDERABLE),
+    (SortKey(CEL_FIELDS["created_date"], descending=True),),
+    (SortKey(ORGANIZATION), SortKey(CEL_FIELDS["created_date"], descending=True)),
+)
 
 
-def _native(field: CelField, stored: StoredJob) -> Any:
-    return field.native(stored.job)
-
-
-def order_by(text: str) -> list[SortKey]:
+def order_by(text: str) -> tuple[SortKey, ...]:
     """AIP-132 ordering: comma-separated `FIELD[ desc]`."""
     keys = []
     for clause in text.split(","):
@@ -96,30 +98,30 @@ def order_by(text: str) -> list[SortKey]:
         if words[0] not in ORDERABLE:
             allowed = ", ".join(ORDERABLE)
             raise invalid(f'invalid order_by: unsupported field "{words[0]}"; allowed fields are {allowed}', "orderBy")
-        keys.append(SortKey(partial(_native, CEL_FIELDS[words[0]]), descending=len(words) == 2))
-    return keys
+        keys.append(SortKey(CEL_FIELDS[words[0]], descending=len(words) == 2))
+    return (*keys, SortKey(None))  # ties keep the order jobs were stored in
 
 
-def list_jobs(context: Context) -> StateResponse:
+def list_jobs(context: Reader) -> StateResponse:
     query = context.request.query
     page_size = min(integer(query, "pageSize", 0, minimum=0) or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     order = query.get("orderBy") or DEFAULT_ORDER
     keys = order_by(order)
     source = query.get("filter") or ""
     organization = query.get("organizationId") or ""
-    jobs = context.jobs()
-    if organization:
-        jobs = [stored for stored in jobs if stored.job.get("organizationId") == organization]
-    if source.strip():
-        cel = CelFilter(source, CEL_FIELDS)
-        if not jobs:
-            cel.matches({})  # still report a filter that is not a bool expression
-        jobs = [stored for stored in jobs if cel.matches(stored.job)]
+    cel = compile_filter(source, CEL_FIELDS) if source.strip() else None
+    where = every(
+        *([Compare(ORGANIZATION, Operator.EQ, Value(organization))] if organization else []),
+        *([cel.condition] if cel else []),
+    )
     parameters = {"filter": source, "orderBy": order, "organizationId": organization}
-    page, next_token = TOKENS.page(ordered(jobs, keys), page_size, query.get("pageToken") or None, parameters)
+    token = query.get("pageToken") or None
+    after = TOKENS.read(token, parameters, len(keys)) if token else None
+    keep = (lambda stored: cel.matches(stored.job)) if cel and not cel.exact else None
+    page, next_after = scan(context.store, context.where, JobQuery(where, keys, after), page_size, keep)
     body: dict[str, Any] = {"jobs": [stored.job for stored in page]}
-    if next_token:
-        body["nextPageToken"] = next_token
+    if next_after is not None:
+        body["nextPageToken"] = TOKENS.issue(next_after, parameters)
     return StateResponse(200, body)
 
 
@@ -129,8 +131,9 @@ def sift_rules(spec: SpecData) -> ApiRules:
         name="sift",
         lifecycle=LIFECYCLE,
         seeds=tuple(spec.example("listJobs")["jobs"]),
+        reads={"listJobs": list_jobs},
+        indexes=INDEXES,
         operations={
-            "listJobs": list_jobs,
             "cancelJob": act("cancelJob", lambda job: {}),
             "retryJob": act("retryJob", lambda job: {"job": job}),
         },
