@@ -331,3 +331,38 @@ def test_the_readme_lifecycle_table_is_the_lifecycle_data() -> None:
         (transition,) = rule.transitions  # each Flatfile action has one
         expected[action] = (transition.sources, transition.target)
     assert table == expected
+
+
+HUNDRED = "[" + ",".join(map(str, range(100))) + "]"
+LIMIT_TIMEOUT = 30.0
+
+
+@pytest.mark.parametrize(
+    ("expression", "limit"),
+    [
+        ("(" * 55 + "true" + ")" * 55, "more than the limit of 16"),
+        (f"{HUNDRED}.exists(x, {HUNDRED}.exists(y, x == y + 1000))", "more than the limit of 10000 steps"),
+    ],
+    ids=["depth", "cost"],
+)
+def test_a_filter_over_a_limit_is_a_400_while_other_sessions_are_served(
+    stateful: tuple[StateEngine, Any], assert_conforms: Any, expression: str, limit: str
+) -> None:
+    stateful[0].reset()
+    app = stateful[1]
+
+    async def both() -> tuple[httpx.Response, httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+            hostile = client.get(
+                "/api/v1/jobs", params={"filter": expression}, headers={**SIFT, "X-Mock-Session": "hostile"}
+            )
+            other = client.get("/api/v1/jobs", headers={**SIFT, "X-Mock-Session": "other"})
+            refused, served = await asyncio.wait_for(asyncio.gather(hostile, other), LIMIT_TIMEOUT)
+            return refused, served
+
+    refused, served = asyncio.run(both())
+    assert (refused.status_code, refused.json()["code"]) == (400, 3)  # INVALID_ARGUMENT
+    assert limit in refused.json()["message"]
+    assert refused.json()["details"][0]["fieldViolations"][0]["field"] == "filter"
+    assert_conforms("sift", "GET", "/api/v1/jobs", refused)
+    assert served.status_code == 200 and [job["jobId"] for job in served.json()["jobs"]][:1] == [SIFT_RUNNING]

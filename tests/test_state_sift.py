@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from test_state_support import Client, job_ids, spec
 
-from mock_server.state import ErrorKind, StateEngine, StateRequest
+from mock_server.state import ErrorKind, StateEngine, StateError, StateRequest
+from mock_server.state.cel_filter import FilterError, compile_filter
+from mock_server.state.sift import CEL_FIELDS
 from mock_server.state.store import StoredJob
 
 RUNNING = "c7e4a1f0-6d2b-4e9c-8a5f-1b3d9e7c2a60"
@@ -204,3 +206,52 @@ def test_both_apis_share_a_session_but_not_their_jobs(engine: StateEngine) -> No
     request = StateRequest(session="s1", path={"jobId": FAILED})
     engine.handle("sift", "retryJob", request)
     assert engine.handle("flatfile", "listJobs", StateRequest(session="s1")).body["pagination"]["totalCount"] == 1
+
+
+_HUNDRED = "[" + ",".join(map(str, range(100))) + "]"
+_DOUBLING = "[job_id]" + "".join(f".map({name}, {name} + {name})" for name in "abcdefghij") + ".size() > 0"
+
+
+@pytest.mark.parametrize(
+    ("expression", "limit"),
+    [
+        ('job_id == "' + "x" * 2_000 + '"', "2012 characters, more than the limit of 2000"),
+        ("(" * 55 + "true" + ")" * 55, "nested 55 levels deep, more than the limit of 16"),
+        ("||".join(["false"] * 300), "more than the limit of 200"),
+        (f"{_HUNDRED}.exists(x, {_HUNDRED}.exists(y, x == y + 1000))", "more than the limit of 10000 steps"),
+        (f"{_HUNDRED}.map(x, {_HUNDRED}.map(y, x + y)).size() > 0", "more than the limit of 10000 steps"),
+        (_DOUBLING, "larger than the limit of 10000 elements"),
+    ],
+    ids=["length", "nesting", "operator-depth", "nested-exists", "map-over-map", "growing-value"],
+)
+def test_a_filter_over_a_limit_is_refused_naming_it(sift: Client, expression: str, limit: str) -> None:
+    error = sift.refused("listJobs", filter=expression)
+    assert (error.status, error.kind, error.field) == (400, ErrorKind.INVALID_ARGUMENT, "filter")
+    assert error.message.startswith("invalid filter: ") and limit in error.message
+
+
+def test_compile_filter_is_the_one_way_in_for_every_mode() -> None:
+    compiled = compile_filter('job_status == "JOB_STATUS_FAILED"', CEL_FIELDS, parameter="q")
+    assert compiled.exact and compiled.matches({"jobStatus": "JOB_STATUS_FAILED"})
+    for source, problem in [("job_status ==", "syntax error"), ("(" * 20 + "true" + ")" * 20, "limit of 16")]:
+        with pytest.raises(FilterError) as raised:
+            compile_filter(source, CEL_FIELDS, parameter="q")
+        assert isinstance(raised.value, StateError) and (raised.value.status, raised.value.field) == (400, "q")
+        assert raised.value.message.startswith("invalid q: ") and problem in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'job_status == "JOB_STATUS_FAILED" || !(job_id.endsWith("38") || job_id.contains("1f0"))',
+        'created_date >= timestamp("2025-03-14T09:00:00Z") && job_status != "JOB_STATUS_RUNNING"',
+        'started_date < modified_date && job_status in ["JOB_STATUS_FAILED", "JOB_STATUS_FINISHED"]',
+        'job_id.startsWith("") && completed_date == timestamp("1970-01-01T00:00:00Z")',
+        'job_status == "JOB_STATUS_FAILED" && job_id.matches("^5f1c")',
+    ],
+)
+def test_what_the_store_decides_is_what_cel_decides(sift: Client, expression: str) -> None:
+    compiled = compile_filter(expression, CEL_FIELDS)
+    assert compiled.condition != compile_filter("true", CEL_FIELDS).condition  # the store narrows the list
+    jobs = sift.call("listJobs")["jobs"]
+    assert ids(sift.call("listJobs", filter=expression)) == [job["jobId"] for job in jobs if compiled.matches(job)]

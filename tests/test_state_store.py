@@ -16,6 +16,7 @@ from test_state_support import Client, FakeClock, new_job, open_engine
 
 from mock_server.state import StateEngine, StateError, StateFileError, StateRequest
 from mock_server.state.database import APPLICATION_ID, check_state_file
+from mock_server.state.store import StoredJob
 
 SIFT_FAILED = "5f1c3a9e-8a4b-4d1e-9a7c-2e6b1d0f3c41"
 
@@ -328,3 +329,73 @@ def test_a_write_killed_before_its_answer_is_rolled_back(tmp_path: Path) -> None
         assert _stored_ids(restarted) == {"us_jb_YOUR_ID"}  # only the seed: the unanswered write is gone
     finally:
         restarted.close()
+
+
+BULK = "us_env_bulk"
+MARKED = "us_env_marked"
+
+
+def _populated(clock: FakeClock, bulk: int) -> StateEngine:
+    """An engine whose session "big" holds `bulk` old jobs of each API, then the same 30 new "marked" ones."""
+    engine = open_engine(clock)
+    engine.handle("flatfile", "listJobs", StateRequest(session="big"))  # seeds the session
+    engine.handle("sift", "listJobs", StateRequest(session="big"))
+    with engine.store.transaction() as tx:
+        for number in range(bulk + 30):
+            marked = number >= bulk
+            second = "2025-01-01T00:00:00.000Z" if not marked else f"2026-01-01T00:{number - bulk:02}:00.000Z"
+            flatfile = {"id": f"us_jb_{number}", "createdAt": second, "environmentId": MARKED if marked else BULK}
+            tx.insert("big", "flatfile", StoredJob(id=flatfile["id"], job=flatfile), "created")
+            status = "JOB_STATUS_RUNNING" if marked else "JOB_STATUS_FINISHED"
+            sift = {"jobId": f"job-{number}", "createdDate": second.replace(".000", ""), "jobStatus": status}
+            tx.insert("big", "sift", StoredJob(id=sift["jobId"], job=sift), status)
+    return engine
+
+
+def _work(engine: StateEngine, api: str, **query: Any) -> tuple[int, int, Any]:
+    """(SQL statements, SQLite virtual-machine steps, body) of one list call."""
+    connection = engine.store.connection  # type: ignore[attr-defined]
+    statements: list[str] = []
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+
+    connection.set_trace_callback(statements.append)
+    connection.set_progress_handler(step, 1)
+    try:
+        body = engine.handle(api, "listJobs", StateRequest(session="big", query=query)).body
+    finally:
+        connection.set_trace_callback(None)
+        connection.set_progress_handler(None, 1)
+    return len(statements), steps[0], body
+
+
+LISTS = [
+    ("flatfile", {}),
+    ("flatfile", {"sortDirection": "asc", "pageSize": 5}),
+    ("flatfile", {"environmentId": MARKED}),
+    ("sift", {}),
+    ("sift", {"filter": 'job_status == "JOB_STATUS_RUNNING"', "pageSize": 10}),
+    ("sift", {"orderBy": "job_status desc, created_date desc", "pageSize": 10}),
+]
+
+
+def test_a_page_costs_the_same_work_at_100_and_100_000_jobs(clock: FakeClock) -> None:
+    small, large = _populated(clock, 100), _populated(clock, 100_000)
+    try:
+        for api, query in LISTS:
+            few, many = _work(small, api, **query), _work(large, api, **query)
+            assert many[:2] == few[:2], (api, query)
+            assert len(many[2]["jobs" if api == "sift" else "data"]) == len(few[2]["jobs" if api == "sift" else "data"])
+        token = _work(large, "sift", pageSize=10)[2]["nextPageToken"]
+        few, many = (
+            _work(small, "sift", pageSize=10, pageToken=token),
+            _work(large, "sift", pageSize=10, pageToken=token),
+        )
+        assert many[:2] == few[:2]
+        assert _work(large, "flatfile")[2]["pagination"]["totalCount"] == 100_031
+    finally:
+        small.close()
+        large.close()

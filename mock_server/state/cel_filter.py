@@ -49,7 +49,7 @@ from .query import (
 from .sql import EPOCH
 
 MAX_FILTER_LENGTH = 2_000  # characters
-MAX_NESTING = 20  # parentheses, lists, calls and macro bodies inside one another
+MAX_NESTING = 16  # parentheses, lists, calls and macro bodies inside one another
 MAX_DEPTH = 200  # levels of the parse tree, which long chains of operators also deepen
 EVALUATION_COST = 10_000  # steps on one job
 MAX_VALUE_SIZE = 10_000  # characters of a string, elements of a list or map built while evaluating
@@ -61,7 +61,7 @@ _ACTIVATION_NOISE = re.compile(r"\s*\(in activation .*", re.DOTALL)
 _CEL_TYPE = re.compile(r"<class 'celpy\.celtypes\.(\w+?)(?:Type)?'>")
 _RULE = re.compile(r"Token\('RULE', '(\w+)'\)")
 # Errors the check against an all-default job reports at once: the filter is wrong for every job.
-_STATIC_ERRORS = ("undeclared reference", "no matching overload", "unsupported operand")
+_STATIC_ERRORS = ("undeclared reference", "no matching overload")
 _STEPS_BETWEEN_CLOCK_READINGS = 64
 
 
@@ -185,9 +185,9 @@ class _BoundedEvaluator(Evaluator):
 
 
 def _nesting(tree: lark.Tree[Any]) -> tuple[int, int]:
-    """(most `expr` nodes on one path, longest path): measured without recursion."""
+    """(most `expr` nodes inside one another, longest path): measured without recursion."""
     deepest_nesting = deepest = 0
-    pending = [(tree, 1, 1)]
+    pending = [(tree, 0, 1)]  # the whole filter is an `expr`: level 0
     while pending:
         node, nesting, depth = pending.pop()
         deepest_nesting, deepest = max(deepest_nesting, nesting), max(deepest, depth)
