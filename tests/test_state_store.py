@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_state_support import Client, FakeClock, new_job, open_engine
+from test_state_support import Client, FakeClock, job_ids, new_job, open_engine
 
 from mock_server.state import StateEngine, StateError, StateFileError, StateRequest
 from mock_server.state.database import APPLICATION_ID, check_state_file
@@ -399,3 +399,26 @@ def test_a_page_costs_the_same_work_at_100_and_100_000_jobs(clock: FakeClock) ->
     finally:
         small.close()
         large.close()
+
+
+def test_a_state_file_of_schema_version_1_is_brought_up_to_date(tmp_path: Path, clock: FakeClock) -> None:
+    path = tmp_path / "state.sqlite"
+    first = open_engine(clock, path)
+    kept = [new_job(Client(first, "flatfile"))["id"] for _ in range(3)]
+    first.close()
+    with sqlite3.connect(path) as older:  # what version 1 had: no job counts
+        older.executescript(
+            "DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete; DROP TABLE job_counts;"
+            "PRAGMA user_version = 1;"
+        )
+    older.close()
+    second = open_engine(clock, path)
+    try:
+        flatfile = Client(second, "flatfile")
+        assert flatfile.call("listJobs")["pagination"]["totalCount"] == 4
+        assert set(kept) <= set(job_ids(flatfile.call("listJobs")["data"]))
+        flatfile.call("deleteJob", kept[0])
+        assert flatfile.call("listJobs")["pagination"]["totalCount"] == 3
+    finally:
+        second.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2

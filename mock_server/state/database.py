@@ -3,15 +3,16 @@
 A state file is ours when its header carries APPLICATION_ID and a schema version this mock reads. Anything
 else (not SQLite, another application's database, an unknown schema version, a corrupt file, a file in use by
 another server) is refused with a StateFileError and left untouched: ownership is read from the file's
-100-byte header, without SQLite, before a connection is opened. A file that is ours but was left by a writer
-that was killed mid-transaction (a hot journal beside it) is recovered: the writable connection rolls the
-journal back before anything is read, as SQLite does for every writer.
+100-byte header, without SQLite, then its integrity through a read-only connection. A file that is ours but
+was left by a writer killed mid-transaction (a hot journal beside it) cannot be read that way: it is recovered
+by the writable connection, which rolls the journal back before anything is read, and checked after that.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from .errors import StateFileError
 
@@ -84,10 +85,10 @@ def open_database(path: str | Path | None) -> sqlite3.Connection:
         _create_schema(connection)
         return connection
     file = Path(path)
-    check_state_file(file)
+    recovering = _inspect(file)
     connection = _connect(str(file))
     try:
-        _prepare(connection, file)
+        _prepare(connection, file, verify=recovering)
     except BaseException:
         connection.close()
         raise
@@ -96,10 +97,17 @@ def open_database(path: str | Path | None) -> sqlite3.Connection:
 
 def check_state_file(file: Path) -> None:
     """Raise StateFileError unless `file` is a usable state file or can become one; it only reads the file."""
-    if not _is_new(file):
-        _check_header(file)
-    elif not file.parent.is_dir():
-        raise StateFileError(f"state file {file}: directory {file.parent} does not exist")
+    _inspect(file)
+
+
+def _inspect(file: Path) -> bool:
+    """Whether `file` needs recovering (its integrity is then checked after that); raises StateFileError."""
+    if _is_new(file):
+        if not file.parent.is_dir():
+            raise StateFileError(f"state file {file}: directory {file.parent} does not exist")
+        return False
+    _check_header(file)
+    return _probe(file)
 
 
 def _is_new(file: Path) -> bool:
@@ -161,22 +169,49 @@ def _check_header(file: Path) -> None:
         )
 
 
-def _prepare(connection: sqlite3.Connection, file: Path) -> None:
-    """Lock the file for this server, recover it, check it, and bring its schema up to date."""
-    # Held for the connection's lifetime: a second server on the same file is refused, not interleaved.
-    connection.execute("PRAGMA locking_mode = EXCLUSIVE")
+def _probe(file: Path) -> bool:
+    """Check the file's integrity through a read-only connection; True when it needs recovering first."""
     try:
-        # The first read takes the lock and rolls back a hot journal a killed writer left.
-        pages = connection.execute("PRAGMA page_count").fetchone()[0]
-        integrity = "ok" if pages == 0 else "; ".join(row[0] for row in connection.execute("PRAGMA quick_check"))
+        probe = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
+    except sqlite3.Error as error:
+        raise StateFileError(f"state file {file} cannot be opened for reading ({error})") from error
+    try:
+        return _verify(probe, file)
+    except StateFileError as error:
+        if "readonly" in str(error):  # a hot journal, which only a writable connection may roll back
+            return True
+        raise
+    finally:
+        probe.close()
+
+
+def _verify(connection: sqlite3.Connection, file: Path) -> bool:
+    """Raise StateFileError unless the database passes SQLite's quick check; False (nothing to recover)."""
+    integrity = "; ".join(row[0] for row in _read(connection, file, "PRAGMA quick_check"))
+    if integrity != "ok":
+        raise StateFileError(f"state file {file} is corrupt ({integrity}); refusing to use it")
+    return False
+
+
+def _read(connection: sqlite3.Connection, file: Path, statement: str) -> list[Any]:
+    try:
+        return connection.execute(statement).fetchall()
     except sqlite3.OperationalError as error:
         if "locked" in str(error):
             raise StateFileError(f"state file {file} is in use by another process") from error
         raise StateFileError(f"state file {file} cannot be read ({error}); refusing to use it") from error
     except sqlite3.DatabaseError as error:
         raise StateFileError(f"state file {file} is corrupt ({error}); refusing to use it") from error
-    if integrity != "ok":
-        raise StateFileError(f"state file {file} is corrupt ({integrity}); refusing to use it")
+
+
+def _prepare(connection: sqlite3.Connection, file: Path, *, verify: bool) -> None:
+    """Lock the file for this server, recover it (then `verify` it), and bring its schema up to date."""
+    # Held for the connection's lifetime: a second server on the same file is refused, not interleaved.
+    connection.execute("PRAGMA locking_mode = EXCLUSIVE")
+    # The first read takes the lock and rolls back a hot journal a killed writer left.
+    pages = _read(connection, file, "PRAGMA page_count")[0][0]
+    if verify and pages:
+        _verify(connection, file)
     if pages == 0:  # a new file, or one whose first transaction a crash rolled back
         _create_schema(connection)
         return
