@@ -21,14 +21,13 @@ class Cel:
 
     def problem(self, source: str, parameter: str) -> str | None:
         # Imported here: the state package imports the responder, which imports the spec, which imports this.
-        from mock_server.state.cel_filter import CelFilter
-        from mock_server.state.errors import StateError
+        from mock_server.state.cel_filter import FilterError, parse_filter
 
         if not source.strip():
             return None  # an empty filter filters nothing, as proto3 reads an unset string
         try:
-            CelFilter(source, {}, parameter)
-        except StateError as error:
+            parse_filter(source, parameter)
+        except FilterError as error:
             return error.message
         return None
 

@@ -161,3 +161,12 @@ def test_the_filter_language_comes_from_the_spec(tmp_path: Path, mock_with: Call
 def test_an_unknown_filter_language_stops_the_mock_at_start(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="x-filter-language 'sql' is not supported: use one of cel"):
         build_app(Settings(apis=(_sift_spec_with_filter_language(tmp_path, "sql"),)))
+
+
+@pytest.mark.parametrize("mode", ["static", "stateful"])
+def test_a_filter_over_the_nesting_limit_is_refused_in_both_modes(
+    mode: str, mock_with: Callable[..., AsgiClient]
+) -> None:
+    response = mock_with(mode=mode).get("/api/v1/jobs", params={"filter": "(" * 55 + "true" + ")" * 55}, headers=AUTH)
+    assert (response.status_code, response.json()["code"]) == (400, 3)
+    assert response.json()["message"] == "invalid filter: nested 55 levels deep, more than the limit of 16"

@@ -1,7 +1,8 @@
 """A list filter written in CEL (Common Expression Language): compiled once, bounded, and narrowed to a query.
 
-`compile_filter(source, fields)` is the one way in, for every mode: it parses the filter, refuses one that is
-too long or nested too deeply, checks it against a job with every field unset (an undeclared variable, a
+`parse_filter(source)` is the one parser for every mode: it refuses a filter that does not parse, is too long
+or is nested too deeply, with a `FilterError` naming the problem or the limit. `compile_filter(source, fields)`
+adds what evaluating needs: it checks the filter against a job with every field unset (an undeclared variable, a
 type mismatch or a non-bool result is refused before any job is read), and raises `FilterError` naming the
 limit or the problem. cel-python has no cost limit of its own (cel-go's CostLimit has no counterpart), so
 evaluation runs on a counting interpreter: each node evaluated is one step, as cel-go counts cost, and a
@@ -74,6 +75,17 @@ class FilterError(StateError):
 
 def compile_filter(source: str, fields: Mapping[str, JobField], parameter: str = "filter") -> CelFilter:
     """`source` compiled against the variables `fields` (CEL name -> job field); raises FilterError."""
+    tree = parse_filter(source, parameter)
+    compiled = CelFilter(_ENVIRONMENT.program(tree), fields, parameter, *_narrowed(tree, fields))
+    compiled.check()
+    return compiled
+
+
+def parse_filter(source: str, parameter: str = "filter") -> lark.Tree[Any]:
+    """The parse tree of `source` if it is CEL within the size and nesting limits; raises FilterError.
+
+    What a mode that does not evaluate filters can check; evaluation's own limits apply in `CelFilter`.
+    """
     if len(source) > MAX_FILTER_LENGTH:
         raise FilterError(parameter, f"{len(source)} characters, more than the limit of {MAX_FILTER_LENGTH}")
     try:
@@ -87,9 +99,7 @@ def compile_filter(source: str, fields: Mapping[str, JobField], parameter: str =
         raise FilterError(parameter, f"nested {nesting} levels deep, more than the limit of {MAX_NESTING}")
     if depth > MAX_DEPTH:
         raise FilterError(parameter, f"its operators nest {depth} levels deep, more than the limit of {MAX_DEPTH}")
-    compiled = CelFilter(_ENVIRONMENT.program(tree), fields, parameter, *_narrowed(tree, fields))
-    compiled.check()
-    return compiled
+    return tree
 
 
 @dataclass
