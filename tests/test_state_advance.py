@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from test_state_support import Client, FakeClock, new_job
 
-from mock_server.state import StateEngine
+from mock_server.state import StateEngine, StateRequest
+from mock_server.state.engine import ADVANCE_BATCH
+from mock_server.state.store import StoredJob
 
 RUNNING = "c7e4a1f0-6d2b-4e9c-8a5f-1b3d9e7c2a60"
 FAILED = "5f1c3a9e-8a4b-4d1e-9a7c-2e6b1d0f3c41"
@@ -91,3 +95,27 @@ def test_sift_cancel_request_is_honoured_at_the_next_tick(engine: StateEngine, s
 def test_time_does_not_run_backwards(engine: StateEngine) -> None:
     with pytest.raises(ValueError, match="at least 0"):
         engine.advance(-1)
+
+
+def test_advance_changes_many_jobs_a_batch_per_transaction(
+    engine: StateEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = 2 * ADVANCE_BATCH + 1
+    engine.handle("flatfile", "listJobs", StateRequest(session="many"))  # seeds the session
+    with engine.store.transaction() as tx:
+        for number in range(count):
+            job = {"id": f"us_jb_{number}", "status": "ready", "createdAt": "2026-01-01T00:00:00.000Z"}
+            tx.insert("many", "flatfile", StoredJob(id=job["id"], job=job), "ready")
+    opened = []
+    transaction = engine.store.transaction
+
+    def counted() -> Any:
+        opened.append(1)
+        return transaction()
+
+    monkeypatch.setattr(engine.store, "transaction", counted)
+    assert engine.advance(1) == count
+    assert len(opened) >= 3  # never one transaction holding the store for all of them
+    listed = engine.handle("flatfile", "listJobs", StateRequest(session="many", query={"pageSize": count + 1}))
+    statuses = {job["id"]: job["status"] for job in listed.body["data"]}
+    assert [statuses[f"us_jb_{number}"] for number in range(count)] == ["executing"] * count

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from .sqlite_store import SqliteJobStore
 from .store import JOURNAL_SIZE, JobStore, JournalEntry, StoredJob, Transaction
 
 MAX_SESSION_LENGTH = 128
+ADVANCE_BATCH = 500  # jobs a transaction of advance() changes: the lock is never held for all of them
 Clock = Callable[[], datetime]
 
 
@@ -74,8 +76,14 @@ class StateEngine:
         if seconds < 0:
             raise ValueError("time only moves forward: seconds must be at least 0")
         now = self.clock()
-        with self.store.transaction() as tx:
-            return sum(_advance(tx, rules, seconds, now) for rules in self._apis.values())
+        changed = 0
+        for rules in self._apis.values():
+            plan = rules.auto_advance
+            if seconds > 0:
+                changed += self._each_job(rules, plan.running, now, partial(_run, seconds=seconds))
+            for status in plan.steps:
+                changed += self._each_job(rules, status, now, _step)
+        return changed
 
     def reset(self, session: str | None = None) -> None:
         """Forget every session (None) or one: it starts again from the seed jobs at its next request."""
@@ -98,6 +106,21 @@ class StateEngine:
 
     def close(self) -> None:
         self.store.close()
+
+    def _each_job(
+        self, rules: ApiRules, status: str, now: datetime, change: Callable[[Context, StoredJob], None]
+    ) -> int:
+        """Apply `change` to every job of the API in `status`, a batch per transaction; how many there were."""
+        after, changed = 0, 0
+        while True:
+            with self.store.transaction() as tx:
+                batch = tx.jobs_in_status(rules.name, status, after, ADVANCE_BATCH)
+                for session, stored in batch:
+                    change(Context(rules, tx, session, StateRequest(session=session), now), stored)
+            changed += len(batch)
+            if len(batch) < ADVANCE_BATCH:
+                return changed
+            after = batch[-1][1].seq
 
     def _seed(self, tx: Transaction, rules: ApiRules, session: str) -> None:
         if tx.is_seeded(session, rules.name):
@@ -134,28 +157,25 @@ def session_name(name: str | None) -> str:
     return name
 
 
-def _advance(tx: Transaction, rules: ApiRules, seconds: float, now: datetime) -> int:
-    plan = rules.auto_advance
-    changed = 0
-    running = tx.jobs_in_status(rules.name, [plan.running]) if seconds > 0 else []
-    for session, stored in running:
-        context = Context(rules, tx, session, StateRequest(session=session), now)
-        progress = _whole(min(100.0, _progress(plan.progress_field, stored) + plan.percent_per_second * seconds))
-        _set_progress(plan.progress_field, stored, progress)
-        if progress >= 100:
-            context.transition(plan.finish, stored)
-        else:
-            stored.job = rules.lifecycle.touch(stored.job, now)
-            context.save(stored)
-        changed += 1
-    for session, stored in tx.jobs_in_status(rules.name, plan.steps):
-        context = Context(rules, tx, session, StateRequest(session=session), now)
-        context.transition(plan.steps[rules.lifecycle.status(stored.job) or ""], stored)
-        if plan.progress_field is None:
-            stored.hidden["progress"] = 0
-            context.save(stored)
-        changed += 1
-    return changed
+def _run(context: Context, stored: StoredJob, *, seconds: float) -> None:
+    """A running job gains progress for `seconds`, and finishes at 100."""
+    plan = context.rules.auto_advance
+    progress = _whole(min(100.0, _progress(plan.progress_field, stored) + plan.percent_per_second * seconds))
+    _set_progress(plan.progress_field, stored, progress)
+    if progress >= 100:
+        context.transition(plan.finish, stored)
+    else:
+        stored.job = context.lifecycle.touch(stored.job, context.now)
+        context.save(stored)
+
+
+def _step(context: Context, stored: StoredJob) -> None:
+    """A job in a status time moves on from takes its one step."""
+    plan = context.rules.auto_advance
+    context.transition(plan.steps[context.lifecycle.status(stored.job) or ""], stored)
+    if plan.progress_field is None:
+        stored.hidden["progress"] = 0
+        context.save(stored)
 
 
 def _progress(field: str | None, stored: StoredJob) -> float:

@@ -99,12 +99,11 @@ class SqliteTransaction:
         statement = f"SELECT count(*) FROM jobs WHERE session = ? AND {sql.api_is(api)} AND ({condition.text})"
         return int(self._db.execute(statement, (session, *condition.parameters)).fetchone()[0])
 
-    def jobs_in_status(self, api: str, statuses: Iterable[str]) -> list[tuple[str, StoredJob]]:
-        wanted = tuple(statuses)
-        marks = ",".join("?" * len(wanted))
+    def jobs_in_status(self, api: str, status: str, after: int, limit: int) -> list[tuple[str, StoredJob]]:
         rows = self._db.execute(
-            f"SELECT session, id, body, hidden, seq FROM jobs WHERE api = ? AND status IN ({marks}) ORDER BY seq",
-            (api, *wanted),
+            "SELECT session, id, body, hidden, seq FROM jobs WHERE api = ? AND status = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?",
+            (api, status, after, limit),
         )
         return [(row[0], _stored(row[1:])) for row in rows]
 

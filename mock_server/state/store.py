@@ -56,8 +56,9 @@ class Transaction(Protocol):
 
     def count(self, session: str, api: str, where: Condition) -> int: ...
 
-    def jobs_in_status(self, api: str, statuses: Iterable[str]) -> list[tuple[str, StoredJob]]:
-        """(session, job) for every job of the API, in any session, whose status is one of `statuses`."""
+    def jobs_in_status(self, api: str, status: str, after: int, limit: int) -> list[tuple[str, StoredJob]]:
+        """(session, job) for up to `limit` jobs of the API, in any session, in `status`, stored after `after`
+        (a job's `seq`), in the order they were stored."""
         ...
 
     def insert(self, session: str, api: str, stored: StoredJob, status: str | None) -> StoredJob: ...
