@@ -310,3 +310,8 @@ def test_every_operation_of_the_spec_is_handled(engine: StateEngine) -> None:
     }
     assert len(operation_ids) == 17
     assert all(engine.handles("flatfile", operation_id) for operation_id in operation_ids)
+
+
+def test_a_page_far_past_the_end_is_empty(flatfile: Client) -> None:
+    page = flatfile.call("listJobs", pageSize=10**30, pageNumber=10**30)
+    assert page == {"data": [], "pagination": {"currentPage": 10**30, "pageCount": 1, "totalCount": 1}}

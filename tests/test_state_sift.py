@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -255,3 +257,12 @@ def test_what_the_store_decides_is_what_cel_decides(sift: Client, expression: st
     assert compiled.condition != compile_filter("true", CEL_FIELDS).condition  # the store narrows the list
     jobs = sift.call("listJobs")["jobs"]
     assert ids(sift.call("listJobs", filter=expression)) == [job["jobId"] for job in jobs if compiled.matches(job)]
+
+
+@pytest.mark.parametrize("position", [[10**30, 1], [1e308 * 10, 1], ["x", 1, 2], [True, 1]])
+def test_a_token_whose_position_no_store_holds_is_refused(sift: Client, position: list[object]) -> None:
+    token = sift.call("listJobs", pageSize=1)["nextPageToken"]
+    decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**decoded, "after": position}).encode()).decode()
+    error = sift.refused("listJobs", pageSize=1, pageToken=forged)
+    assert (error.status, error.field) == (400, "pageToken") and "not a page token this server issued" in error.message

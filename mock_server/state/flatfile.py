@@ -11,7 +11,6 @@ from .errors import invalid
 from .lifecycle import Action, Lifecycle, Transition
 from .paging import boolean, integer, pagination
 from .query import (
-    EVERY_JOB,
     AnyOf,
     Compare,
     Condition,
@@ -186,14 +185,19 @@ class FlatfileJobs:
         descending = direction == "desc"
         page_size = integer(query, "pageSize", DEFAULT_PAGE_SIZE, minimum=1)
         page_number = integer(query, "pageNumber", 1, minimum=1)
-        where = every(*conditions) if conditions else EVERY_JOB
+        where = every(*conditions)
         order = (SortKey(CREATED_AT, descending), SortKey(None, descending))
         session, api = context.session, context.rules.name
-        rows = context.tx.page(session, api, JobQuery(where, order), page_size, (page_number - 1) * page_size)
-        body = {"data": [row.stored.job for row in rows]}
-        return StateResponse(
-            200, {**body, "pagination": pagination(context.tx.count(session, api, where), page_size, page_number)}
+        total = context.tx.count(session, api, where)
+        offset = (page_number - 1) * page_size
+        # Past the last job there is nothing to read (and no offset too large for the store to take).
+        rows = (
+            context.tx.page(session, api, JobQuery(where, order), min(page_size, total), offset)
+            if offset < total
+            else []
         )
+        jobs = [row.stored.job for row in rows]
+        return StateResponse(200, {"data": jobs, "pagination": pagination(total, page_size, page_number)})
 
     def create_job(self, context: Context) -> StateResponse:
         body = context.request.body

@@ -116,7 +116,12 @@ class PageTokens:
 
 
 def _is_position_value(value: Any) -> bool:
-    return isinstance(value, str | int | float) and not isinstance(value, bool)
+    """A value a store compares with: a string, a 64-bit integer or a finite number."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return isinstance(value, str) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _fingerprint(parameters: Mapping[str, Any]) -> str:
