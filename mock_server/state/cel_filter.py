@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,12 +123,8 @@ class CelFilter:
 
     def check(self) -> None:
         """Evaluate once on a job with every field unset: refuse what would be wrong for every job."""
-        try:
+        with suppress(_ValueDependentError):  # a job whose values are set decides
             self.matches({})
-        except FilterError as error:
-            if not any(kind in error.message for kind in (*_STATIC_ERRORS, "must evaluate", "limit")):
-                return  # an error that depends on the values: a job that has them decides
-            raise
 
     def _evaluate(self, activation: Mapping[str, celtypes.Value]) -> Any:
         budget = _Budget(EVALUATION_COST, time.monotonic() + EVALUATION_SECONDS)
@@ -141,7 +138,10 @@ class CelFilter:
         except CELEvalError as error:
             reason = str(error.args[0] if error.args else error)
             reason = _RULE.sub(r"\1", _CEL_TYPE.sub(r"\1", _ACTIVATION_NOISE.sub("", reason)))
-            raise FilterError(self.parameter, f"{reason} (fields: {self._known})") from None
+            # cel-python's errors carry no code: its message tells a mistake in the filter from one in the data.
+            wrong_for_every_job = any(mistake in reason for mistake in _STATIC_ERRORS)
+            kind = FilterError if wrong_for_every_job else _ValueDependentError
+            raise kind(self.parameter, f"{reason} (fields: {self._known})") from None
 
 
 def _cel_value(job_field: JobField, job: Mapping[str, Any]) -> celtypes.Value:
@@ -157,6 +157,10 @@ def _instant(value: Any) -> datetime:
         return datetime.fromisoformat(value) if isinstance(value, str) else EPOCH
     except ValueError:
         return EPOCH  # not a timestamp: read as unset, as stores read it
+
+
+class _ValueDependentError(FilterError):
+    """An evaluation error that depends on the job's values (a division by zero, a bad conversion)."""
 
 
 class _OverBudget(BaseException):
