@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from test_state_support import Client, job_ids, spec
 
-from mock_server.state import ErrorKind, StateEngine, StateError, StateRequest
+from mock_server.state import ErrorKind, StateEngine, StateError, StateRequest, paging
 from mock_server.state.cel_filter import FilterError, compile_filter
 from mock_server.state.sift import CEL_FIELDS
 from mock_server.state.store import StoredJob
@@ -266,3 +266,53 @@ def test_a_token_whose_position_no_store_holds_is_refused(sift: Client, position
     forged = base64.urlsafe_b64encode(json.dumps({**decoded, "after": position}).encode()).decode()
     error = sift.refused("listJobs", pageSize=1, pageToken=forged)
     assert (error.status, error.field) == (400, "pageToken") and "not a page token this server issued" in error.message
+
+
+def _many_jobs(engine: StateEngine, count: int) -> None:
+    """`count` jobs in session "many" with few distinct dates and statuses, so orders have ties to break."""
+    engine.handle("sift", "listJobs", StateRequest(session="many"))  # seeds the session
+    statuses = ("JOB_STATUS_FINISHED", "JOB_STATUS_FAILED", "JOB_STATUS_RUNNING")
+    with engine.store.transaction() as tx:
+        for number in range(count):
+            job = {
+                "jobId": f"job-{number:04}",
+                "createdDate": f"2025-01-0{number % 3 + 1}T00:00:00Z",
+                "jobStatus": statuses[number % 7 % 3],
+            }
+            if number % 4:
+                job["completedDate"] = f"2025-02-0{number % 5 + 1}T00:00:00Z"
+            tx.insert("many", "sift", StoredJob(id=job["jobId"], job=job), job["jobStatus"])
+
+
+def _walk(engine: StateEngine, **query: Any) -> list[list[str]]:
+    """Every page, following tokens; a walk that does not end within 500 pages fails."""
+    pages, token = [], None
+    for _ in range(500):
+        request = StateRequest(session="many", query={**query, **({"pageToken": token} if token else {})})
+        body = engine.handle("sift", "listJobs", request).body
+        pages.append(ids(body))
+        token = body.get("nextPageToken")
+        if not token:
+            return pages
+    raise AssertionError(f"paging did not end: {pages[-3:]}")
+
+
+@pytest.mark.parametrize(
+    "order", ["created_date desc", "created_date", "job_status, completed_date desc", "completed_date desc, job_status"]
+)
+@pytest.mark.parametrize("expression", ["", 'job_status != "JOB_STATUS_RUNNING"', 'job_id.matches("0$")'])
+def test_paging_by_token_walks_the_whole_order_once(
+    engine: StateEngine, monkeypatch: pytest.MonkeyPatch, order: str, expression: str
+) -> None:
+    _many_jobs(engine, 250)
+    whole = _walk(engine, orderBy=order, filter=expression, pageSize=1000)
+    assert len(whole) == 1
+    if expression.startswith("job_id.matches"):
+        assert len(whole[0]) == 26 and all(job_id.endswith("0") for job_id in whole[0])  # 25 and a seed
+    monkeypatch.setattr(paging, "SCAN_BATCH", 25)
+    monkeypatch.setattr(paging, "SCAN_LIMIT", 60)  # a filter evaluated here then ends pages early
+    pages = _walk(engine, orderBy=order, filter=expression, pageSize=7)
+    assert [job_id for page in pages for job_id in page] == whole[0]
+    assert all(len(page) <= 7 for page in pages)
+    if expression.startswith("job_id.matches"):  # one match in ten: 60 candidates hold fewer than a page
+        assert any(len(page) < 7 for page in pages[:-1])
