@@ -85,6 +85,13 @@ def test_a_job_of_another_environment_breaks_the_environment_filter(flatfile: Ba
         filters.list_filters_hold(NO_CONTEXT, listed, case(flatfile, "listJobs", query={"environmentId": "us_env_1"}))
 
 
+def test_an_empty_filter_value_is_not_judged(flatfile: BaseSchema) -> None:
+    # The stateful mock, like many servers, reads `?workbookId=` as no filter at all.
+    listed = answer({"data": [job("a", source="us_wb_1"), job("b", environmentId="us_env_2")]})
+    for query in ({"workbookId": ""}, {"environmentId": ""}):
+        assert filters.list_filters_hold(NO_CONTEXT, listed, case(flatfile, "listJobs", query=query)) is None
+
+
 def test_the_workbook_filter_holds_for_a_source_or_a_destination(flatfile: BaseSchema) -> None:
     listed = answer({"data": [job("a", source="us_wb_1"), job("b", destination="us_wb_1")]})
     query = {"workbookId": "us_wb_1"}
