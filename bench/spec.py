@@ -3,32 +3,24 @@
 from functools import cache
 from typing import Any
 
-import yaml
-from jobs_openapi import spec_path
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from jobs_openapi import Resolver, load_document, operations
 
 
 @cache
 def load_spec(api: str) -> dict[str, Any]:
-    return yaml.safe_load(spec_path(api).read_text(encoding="utf-8"))
+    document: dict[str, Any] = load_document(api)
+    return document
 
 
-def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+def resolve(spec: dict[str, Any], node: Any) -> Any:
     """``node`` with its local ``$ref`` (if any) followed, as often as it takes."""
-    resolver = Registry().with_resource("", Resource(spec, DRAFT4)).resolver()
-    while "$ref" in node:
-        node = resolver.lookup(node["$ref"]).contents
-    return node
+    return Resolver(spec).resolve(node)
 
 
-def find_operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
-    for item in spec["paths"].values():
-        for method in HTTP_METHODS:
-            if item.get(method, {}).get("operationId") == operation_id:
-                return item[method]
+def find_operation(spec: dict[str, Any], operation_id: str) -> Any:
+    for found in operations(spec):
+        if found.operation.get("operationId") == operation_id:
+            return found.operation
     raise KeyError(f"the spec has no operation {operation_id!r}")
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import httpx
 import schemathesis
 import yaml
-from jobs_openapi import spec_path
+from jobs_openapi import SpecError, read_document, spec_path
 from pyrate_limiter import Limiter
 from schemathesis import BaseSchema
 from schemathesis.errors import LoaderError
@@ -55,12 +55,12 @@ def load_spec(api: str) -> tuple[Path, SpecFacts]:
     except FileNotFoundError as error:
         raise RunProblem(str(error)) from None
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = read_document(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise RunProblem(f"cannot read the spec {path}: {str(error).splitlines()[0]}") from None
     if not isinstance(document, dict) or "paths" not in document:
         raise RunProblem(f"{path} is not an OpenAPI document (it has no `paths`)")
-    return path, SpecFacts(document)
+    return path, SpecFacts(document, source=path)
 
 
 def ensure_reachable(url: str, *, wait: Callable[[], None]) -> None:
@@ -136,7 +136,7 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
         ensure_reachable(options.url, wait=wait)
         if options.report_dir is not None:
             prepare_directory(options.report_dir)
-    except (RunProblem, OptionsError) as problem:
+    except (RunProblem, OptionsError, SpecError) as problem:
         return RunResult(exit_code=ExitCode.PROBLEM, api=options.api, problem=redact(str(problem)))
 
     # A read-only run sends the spec's own operations and nothing else, so no probe: it assumes the cautious

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobs_openapi import HTTP_METHODS
 from schemathesis import Config as SchemathesisConfig
 
 from . import checks as _registered  # noqa: F401  (registers our checks with Schemathesis)
 from . import semantic as _semantic  # noqa: F401  (registers the semantic checks)
 from .options import ALL_PHASES, READ_ONLY_METHODS, OptionsError, RunOptions
 from .schemathesis_adapter import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES, ConfigError, known_check_names
-from .spec_facts import HTTP_METHODS, SpecFacts
+from .spec_facts import SpecFacts
 
 # Stateful scenarios are cheap and each walks several steps of a lifecycle.
 STATEFUL_EXAMPLES_FACTOR = 3

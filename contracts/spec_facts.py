@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from jobs_openapi import Resolver, SpecOperation, operations
 
 
 @dataclass(frozen=True)
@@ -13,6 +15,7 @@ class SpecFacts:
     """What a run needs to know about a spec before Schemathesis loads it."""
 
     document: dict[str, Any]
+    source: object = field(default="the spec", compare=False)  # how errors name the spec
 
     @property
     def fixed_headers(self) -> dict[str, str]:
@@ -52,25 +55,26 @@ class SpecFacts:
             if "operationId" in operation
         }
 
-    def raw_operations(self) -> list[dict[str, Any]]:
-        return [
-            item[method]
-            for item in self.document.get("paths", {}).values()
-            for method in HTTP_METHODS
-            if method in item
-        ]
+    @cached_property
+    def resolver(self) -> Resolver:
+        return Resolver(self.document, self.source)
+
+    def spec_operations(self) -> list[SpecOperation]:
+        return list(operations(self.document, self.resolver))
+
+    def raw_operations(self) -> list[Mapping[str, Any]]:
+        return [found.operation for found in self.spec_operations()]
 
     def _parameters(self) -> list[dict[str, Any]]:
-        found = []
-        for item in self.document.get("paths", {}).values():
-            found += item.get("parameters", [])
-            found += [p for method in HTTP_METHODS if method in item for p in item[method].get("parameters", [])]
+        found: list[Any] = []
+        item: Mapping[str, Any] | None = None
+        for spec_operation in self.spec_operations():
+            if spec_operation.path_item is not item:  # each path item's own parameters, once
+                item = spec_operation.path_item
+                found += item.get("parameters", [])
+            found += spec_operation.operation.get("parameters", [])
         return [self.resolve(parameter) for parameter in found]
 
-    def resolve(self, value: dict[str, Any]) -> dict[str, Any]:
-        while "$ref" in value:
-            node: Any = self.document
-            for part in value["$ref"].removeprefix("#/").split("/"):
-                node = node[part]
-            value = node
-        return value
+    def resolve(self, value: Any) -> Any:
+        """`value` with its local `$ref` chain followed; a circular or dangling one is a `SpecError`."""
+        return self.resolver.resolve(value)

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jobs_openapi import read_document
 
 from mock_server.render import BodyTemplate
-from mock_server.spec import Api, Example, Operation, read_document
+from mock_server.spec import Api, Example, Operation
 
 SUFFIX = ".examples.yaml"
 HEADER = (

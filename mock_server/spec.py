@@ -10,8 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema_rs
-import yaml
-from jobs_openapi import BUNDLED, spec_path
+from jobs_openapi import BUNDLED, Resolver, operations, read_document, spec_path
 from schemathesis.specs.openapi.converter import to_json_schema
 
 from mock_server.errors import ErrorFormat, error_format
@@ -20,7 +19,6 @@ from mock_server.render import BodyTemplate, EchoTarget, parse_pointer
 
 logger = logging.getLogger(__name__)
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_MEDIA_TYPE = "application/json"
 
 
@@ -107,20 +105,6 @@ class Api:
         return "/".join(shared)
 
 
-class _JsonTypesLoader(yaml.CSafeLoader):
-    """YAML read as OpenAPI means it: JSON's types only, so an unquoted date stays a string, as in JSON."""
-
-
-_JsonTypesLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def read_document(path: Path) -> dict[str, Any]:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_JsonTypesLoader)
-
-
 def load_api(source: str) -> Api:
     """`source` is a bundled API name (flatfile, sift) or the path of an OpenAPI 3.0 spec file."""
     path = spec_path(source)
@@ -152,6 +136,8 @@ class _Builder:
         self.name = name
         self.source = source
         self.document = document
+        self.resolver = Resolver(document, source)
+        self.deref = self.resolver.resolve
         schemas = document.get("components", {}).get("schemas", {})
         self.components = {
             flavour: {
@@ -171,16 +157,13 @@ class _Builder:
             raise ValueError(f"{self.source}: the spec must name its error shape in a top-level `x-error-format`")
         servers = doc.get("servers") or [{"url": "/"}]
         base_path = urlsplit(servers[0]["url"]).path.rstrip("/")
-        operations: list[Operation] = []
+        found: list[Operation] = []
         path_items: dict[str, dict[str, Operation]] = {}
-        for path, item in doc.get("paths", {}).items():
-            item = self.deref(item)
+        for path, method, item, _ in operations(doc, self.resolver):
             url_path = base_path + path
-            for method in HTTP_METHODS:
-                if method in item:
-                    operation = self.operation(path, url_path, method, item)
-                    operations.append(operation)
-                    path_items.setdefault(url_path, {})[operation.method] = operation
+            operation = self.operation(path, url_path, method, item)
+            found.append(operation)
+            path_items.setdefault(url_path, {})[operation.method] = operation
         info = doc.get("info", {})
         return Api(
             name=self.name,
@@ -190,22 +173,9 @@ class _Builder:
             source=self.source,
             document=doc,
             errors=error_format(doc["x-error-format"]),
-            operations=tuple(operations),
+            operations=tuple(found),
             path_items=path_items,
         )
-
-    def deref(self, node: Any) -> Any:
-        """Follow local `$ref`s (`#/...`) until a node that is not a reference."""
-        seen: set[str] = set()
-        while isinstance(node, dict) and "$ref" in node:
-            ref = node["$ref"]
-            if not ref.startswith("#/") or ref in seen:
-                raise ValueError(f"{self.source}: cannot resolve $ref {ref!r} (only local, non-circular references)")
-            seen.add(ref)
-            node = self.document
-            for token in ref[2:].split("/"):
-                node = node[token.replace("~1", "/").replace("~0", "~")]
-        return node
 
     def json_schema(self, schema: Any, *, response: bool) -> dict[str, Any]:
         converted = to_json_schema(schema, "nullable", is_response_schema=response)

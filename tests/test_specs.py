@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from jobs_openapi import spec_path
+from jobs_openapi import HTTP_METHODS, spec_path
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[1]
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 FLATFILE_OPERATIONS = {
     ("get", "/jobs"): "listJobs",

@@ -6,36 +6,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jobs_openapi import spec_path
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
-
-from mock_server.spec import read_document
-
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+from jobs_openapi import Resolver, load_document, operations
 
 
 class SpecData:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
-        resource = Resource.from_contents(dict(document), default_specification=DRAFT4)
-        self._resolver = Registry().with_resource("", resource).resolver(base_uri="")
+        self._resolver = Resolver(document)
 
     @classmethod
     def load(cls, api_or_path: str | Path) -> SpecData:
-        return cls(read_document(spec_path(str(api_or_path))))
+        return cls(load_document(str(api_or_path)))
 
     def resolve(self, node: Any) -> Any:
-        while isinstance(node, Mapping) and "$ref" in node:
-            node = self._resolver.lookup(node["$ref"]).contents
-        return node
+        return self._resolver.resolve(node)
 
     def operation(self, operation_id: str) -> Mapping[str, Any]:
-        for item in self.document.get("paths", {}).values():
-            for method in HTTP_METHODS:
-                operation = item.get(method)
-                if isinstance(operation, Mapping) and operation.get("operationId") == operation_id:
-                    return operation
+        for found in operations(self.document, self._resolver):
+            if isinstance(found.operation, Mapping) and found.operation.get("operationId") == operation_id:
+                return found.operation
         raise KeyError(f"the spec has no operation {operation_id!r}")
 
     def example(self, operation_id: str, status: str = "200", name: str | None = None) -> Any:

@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema_rs
-import yaml
+from jobs_openapi import HTTP_METHODS, read_document
 
-from contracts.spec_facts import HTTP_METHODS, SpecFacts
+from contracts.spec_facts import SpecFacts
 
 # JSON Schema knows no integer widths; OpenAPI's formats do (gRPC-gateway rejects an out-of-range int32).
 INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
@@ -70,7 +70,7 @@ class Spec(SpecFacts):
 
     @classmethod
     def load(cls, path: Path) -> Spec:
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return cls(read_document(path), source=path)
 
     @property
     def base_path(self) -> str:
@@ -82,13 +82,10 @@ class Spec(SpecFacts):
 
     @cached_property
     def operations(self) -> list[Operation]:
-        found = []
-        for path, item in self.document["paths"].items():
-            shared = item.get("parameters", [])
-            for method in HTTP_METHODS:
-                if method in item:
-                    found.append(self._operation(path, method, item[method], shared))
-        return found
+        return [
+            self._operation(path, method, operation, item.get("parameters", []))
+            for path, method, item, operation in self.spec_operations()
+        ]
 
     def _operation(self, path: str, method: str, raw: dict[str, Any], shared: list[dict[str, Any]]) -> Operation:
         parameters = [self.resolve(p) for p in [*shared, *raw.get("parameters", [])]]
