@@ -12,9 +12,8 @@ from typing import Any
 
 import yaml
 
-from mock_server.render import dumps
-from mock_server.responder import JSON_HEADER, Reply
 from mock_server.spec import Api
+from mock_server.wire import JSON_HEADER, Reply, dumps
 
 Pages = dict[str, Reply]
 

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Protocol
 
 from mock_server.extensions import chosen
-from mock_server.render import dumps
+from mock_server.wire import dumps
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -11,9 +10,7 @@ from typing import Any
 
 import jsonschema_rs
 
-
-def dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+from mock_server.wire import dumps
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,15 @@ back to `StaticResponder`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mock_server.dynamic import DataGenerator, GenerationError
 from mock_server.errors import ErrorFormat, ErrorKind, Violation
 from mock_server.negotiation import Choice, Controls, choose
-from mock_server.render import dumps, echo_into
-from mock_server.spec import JSON_MEDIA_TYPE, Api, Operation, Response
-
-JSON_HEADER = (b"content-type", JSON_MEDIA_TYPE.encode())
-SESSION_HEADER = "X-Mock-Session"
+from mock_server.render import echo_into
+from mock_server.spec import Api, Operation, Response
+from mock_server.wire import JSON_HEADER, Reply, dumps
 
 
 @dataclass(slots=True)
@@ -29,13 +27,6 @@ class Call:
     controls: Controls
     request_key: str  # method, path and query as sent: what makes generated data deterministic
     session: str | None = None  # the X-Mock-Session header: whose state a stateful responder uses
-
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    body: bytes = b""
-    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
 class Responder(Protocol):

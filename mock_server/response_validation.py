@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.errors import Violation
-from mock_server.spec import JSON_MEDIA_TYPE, Operation
+from mock_server.spec import Operation
 from mock_server.validation import capped, json_body, parameter_value, schema_violations, split_content_type
+from mock_server.wire import JSON_MEDIA_TYPE
 
 
 @dataclass(slots=True)

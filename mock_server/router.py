@@ -70,3 +70,9 @@ class Router:
             return None
         item = self.items[template]
         return Match(item, {item.parameter_names[name]: unquote(value) for name, value in arguments.items()})
+
+
+def api_for_path(apis: list[Api], path: str) -> Api:
+    """The API whose URL namespace holds `path` (longest first), for errors outside any operation."""
+    owners = [api for api in apis if path == api.namespace or path.startswith(api.namespace.rstrip("/") + "/")]
+    return max(owners, key=lambda api: len(api.namespace), default=apis[0])

@@ -16,10 +16,9 @@ from schemathesis.specs.openapi.converter import to_json_schema
 from mock_server.errors import ErrorFormat, error_format
 from mock_server.filter_language import FilterLanguage, filter_language
 from mock_server.render import BodyTemplate, EchoTarget, parse_pointer
+from mock_server.wire import JSON_MEDIA_TYPE
 
 logger = logging.getLogger(__name__)
-
-JSON_MEDIA_TYPE = "application/json"
 
 
 @dataclass(frozen=True)

@@ -11,24 +11,14 @@ from typing import Any
 import jsonschema_rs
 
 from mock_server.errors import Violation
-from mock_server.spec import JSON_MEDIA_TYPE, Operation, Parameter
+from mock_server.spec import Operation, Parameter
+from mock_server.wire import JSON_MEDIA_TYPE, Request
 
 MAX_VIOLATIONS = 50
 
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False}
-
-
-@dataclass(slots=True)
-class RawRequest:
-    """What validation needs from the wire; headers and query are multi-valued, header names lower case."""
-
-    path_params: Mapping[str, str]
-    query: Mapping[str, Sequence[str]]
-    headers: Mapping[str, Sequence[str]]
-    content_type: str | None
-    body: bytes
 
 
 @dataclass(slots=True)
@@ -74,18 +64,18 @@ def parameter_value(parameter: Parameter, values: Sequence[str]) -> tuple[Any, l
     return _coerce(values[0], parameter.json_type), []
 
 
-def _parameters(operation: Operation, request: RawRequest) -> tuple[dict[str, Any], list[Violation]]:
+def _parameters(
+    operation: Operation, path_params: Mapping[str, str], request: Request
+) -> tuple[dict[str, Any], list[Violation]]:
     parameters: dict[str, Any] = {}
     violations: list[Violation] = []
     for parameter in operation.parameters:
         if parameter.location == "path":
-            values: Sequence[str] = (
-                (request.path_params[parameter.name],) if parameter.name in request.path_params else ()
-            )
+            values: Sequence[str] = (path_params[parameter.name],) if parameter.name in path_params else ()
         elif parameter.location == "query":
             values = request.query.get(parameter.name, ())
         else:
-            values = request.headers.get(parameter.name.lower(), ())
+            values = request.header(parameter.name.lower())
         if not values:
             if parameter.required:
                 violations.append(
@@ -110,11 +100,11 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _body(operation: Operation, request: RawRequest) -> tuple[Any, list[Violation]]:
+def _body(operation: Operation, request: Request, body: bytes) -> tuple[Any, list[Violation]]:
     spec = operation.body
     if spec is None:
         return None, []
-    if not request.body:
+    if not body:
         return None, [Violation("body", "a request body is required")] if spec.required else []
     media_type, options = split_content_type(request.content_type)
     accepted = ", ".join(spec.media_types)
@@ -122,8 +112,8 @@ def _body(operation: Operation, request: RawRequest) -> tuple[Any, list[Violatio
         sent = f"content type {media_type!r}" if media_type else "a body without Content-Type"
         return None, [Violation("body", f"{sent} is not accepted: send {accepted}")]
     if media_type != JSON_MEDIA_TYPE or spec.validator is None:
-        return request.body, []
-    value, problems = json_body(request.body, options)
+        return body, []
+    value, problems = json_body(body, options)
     if problems:
         return None, problems
     return value, schema_violations(spec.validator, value, "body")
@@ -150,14 +140,16 @@ def json_body(body: bytes, options: str) -> tuple[Any, list[Violation]]:
         return None, [Violation("body", f"the body is not valid JSON: {error}")]
 
 
-def validate(operation: Operation, request: RawRequest) -> ValidRequest | list[Violation]:
+def validate(
+    operation: Operation, path_params: Mapping[str, str], request: Request, body: bytes
+) -> ValidRequest | list[Violation]:
     """The request as typed values, or every violation found (path, query, headers and body together)."""
-    parameters, violations = _parameters(operation, request)
-    body, body_violations = _body(operation, request)
+    parameters, violations = _parameters(operation, path_params, request)
+    value, body_violations = _body(operation, request, body)
     violations.extend(body_violations)
     if violations:
         return capped(violations)
-    return ValidRequest(parameters, body)
+    return ValidRequest(parameters, value)
 
 
 def capped(violations: list[Violation]) -> list[Violation]:

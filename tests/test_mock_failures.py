@@ -10,8 +10,8 @@ import pytest
 from conftest import AsgiClient
 
 from mock_server.app import Settings, StaticMode, build_app
-from mock_server.pipeline import UNEXPECTED_FAILURE
-from mock_server.responder import Call, Reply, StaticResponder
+from mock_server.responder import Call, StaticResponder
+from mock_server.wire import UNEXPECTED_FAILURE, Reply
 
 ORIGIN = {"Origin": "http://app.example:3000"}
 

@@ -12,7 +12,8 @@ import yaml
 from jobs_openapi import spec_path
 
 from mock_server.app import Settings, StaticMode, build_app
-from mock_server.responder import Call, Reply, StaticResponder
+from mock_server.responder import Call, StaticResponder
+from mock_server.wire import Reply
 from tests.conftest import AsgiClient
 
 FLATFILE = {"Authorization": "Bearer t", "X-Disable-Hooks": "true"}

@@ -16,12 +16,12 @@ from conftest import AsgiClient
 from test_state_support import FakeClock, open_engine
 
 from mock_server.app import Settings, build_app
-from mock_server.pipeline import UNEXPECTED_FAILURE
 from mock_server.spec import load_api
 from mock_server.state import StateEngine, StateRequest
 from mock_server.state.flatfile import LIFECYCLE as FLATFILE_LIFECYCLE
 from mock_server.state.mode import StatefulMode
 from mock_server.state.ticker import AutoAdvancer
+from mock_server.wire import UNEXPECTED_FAILURE
 
 FLATFILE = {"Authorization": "Bearer token", "X-Disable-Hooks": "true"}
 SIFT = {"Authorization": "Bearer token"}

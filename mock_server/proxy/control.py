@@ -10,14 +10,12 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.errors import ErrorFormat, Violation
-from mock_server.pipeline import send_reply
-from mock_server.render import dumps
-from mock_server.responder import JSON_HEADER, Reply, error_reply
+from mock_server.responder import error_reply
+from mock_server.wire import JSON_HEADER, Reply, Request, dumps, not_allowed, send_reply
 
 from .findings import MAX_KEPT, Findings
 from .report import write_report
@@ -42,12 +40,13 @@ class ProxyControl:
         if scope["type"] != "http" or not (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
             await self.app(scope, receive, send)
             return
+        request = Request(scope)
         name = path[len(CONTROL_PREFIX) :]
-        endpoint = self._endpoints.get((scope["method"], name))
+        endpoint = self._endpoints.get((request.method, name))
         if endpoint is None:
             allowed = sorted(method for method, known in self._endpoints if known == name)
             if allowed:
-                message = f"{scope['method']} is not allowed on {path}; allowed: {', '.join(allowed)}"
+                message = not_allowed(request.method, path, ", ".join(allowed))
                 reply = error_reply(
                     self.errors, 405, [Violation(None, message)], [(b"allow", ", ".join(allowed).encode())]
                 )
@@ -58,7 +57,7 @@ class ProxyControl:
                 )
             await send_reply(send, reply)
             return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        query = {name: values[-1] for name, values in request.query.items()}
         result = endpoint(query)
         if asyncio.iscoroutine(result):
             result = await result

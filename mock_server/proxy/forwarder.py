@@ -14,8 +14,9 @@ import logging
 import httpx
 
 from mock_server.errors import Violation
-from mock_server.responder import Forwarded, Reply, error_reply
+from mock_server.responder import Forwarded, error_reply
 from mock_server.response_validation import CheckedResponse, validate_response
+from mock_server.wire import Reply
 
 from .findings import NOT_IN_SPEC, Finding, Findings, now
 from .recording import Recorder

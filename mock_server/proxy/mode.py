@@ -11,8 +11,8 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
-from mock_server.pipeline import api_for_path
 from mock_server.responder import Forwarder, Responder, StaticResponder
+from mock_server.router import api_for_path
 from mock_server.spec import Api
 
 from .control import CONTROL_PREFIX, ProxyControl

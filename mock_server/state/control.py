@@ -16,26 +16,18 @@ import logging
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.errors import ErrorFormat, ErrorKind, Violation
-from mock_server.pipeline import UNEXPECTED_FAILURE, send_reply
-from mock_server.render import dumps
-from mock_server.responder import JSON_HEADER, Reply, error_reply
+from mock_server.responder import error_reply
+from mock_server.wire import JSON_HEADER, UNEXPECTED_FAILURE, Reply, Request, dumps, not_allowed, send_reply
 
-from .engine import SESSION_HEADER, StateEngine, session_name
+from .engine import StateEngine, session_name
 from .errors import StateError, invalid
 
 CONTROL_PREFIX = "/__mock"
-_SESSION_HEADER = SESSION_HEADER.lower().encode("latin-1")
 logger = logging.getLogger(__name__)
-
-
-def _session_header(scope: Scope) -> str | None:
-    values = [value.decode("latin-1") for name, value in scope["headers"] if name == _SESSION_HEADER]
-    return values[-1] if values else None
 
 
 def _seconds(query: Mapping[str, str]) -> float:
@@ -64,9 +56,10 @@ class StateControl:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = _session_header(scope)
-        if scope["path"] == CONTROL_PREFIX or scope["path"].startswith(CONTROL_PREFIX + "/"):
-            await self._control(scope, header, send)
+        request = Request.of(scope)
+        path = request.path
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            await self._control(request, send)
             return
         status = 500
 
@@ -77,41 +70,41 @@ class StateControl:
             await send(message)
 
         await self.app(scope, receive, recording_send)
-        await self._record(header, scope, status)
+        await self._record(request, status)
 
-    async def _record(self, header: str | None, scope: Scope, status: int) -> None:
-        query = scope.get("query_string", b"").decode("latin-1")
-        path = scope["path"] + (f"?{query}" if query else "")
+    async def _record(self, request: Request, status: int) -> None:
+        query = request.query_string
+        path = request.path + (f"?{query}" if query else "")
         with suppress(StateError):  # a session name the engine refused: the request was answered 400 already
-            await asyncio.to_thread(self.engine.record, header, scope["method"], path, status)
+            await asyncio.to_thread(self.engine.record, request.session, request.method, path, status)
 
-    async def _control(self, scope: Scope, header: str | None, send: Send) -> None:
-        name = scope["path"][len(CONTROL_PREFIX) :]
+    async def _control(self, request: Request, send: Send) -> None:
+        name = request.path[len(CONTROL_PREFIX) :]
         methods = sorted(method for method, path in self._endpoints if path == name)
-        endpoint = self._endpoints.get((scope["method"], name))
+        endpoint = self._endpoints.get((request.method, name))
         if endpoint is None:
             if methods:
                 allow = ", ".join(methods)
                 await self._error(
                     send,
                     405,
-                    Violation(None, f"{scope['method']} is not allowed on {scope['path']}; allowed: {allow}"),
+                    Violation(None, not_allowed(request.method, request.path, allow)),
                     [(b"allow", allow.encode())],
                 )
             else:
                 known = ", ".join(sorted({CONTROL_PREFIX + path for _, path in self._endpoints}))
                 await self._error(
-                    send, 404, Violation(None, f"no control endpoint at {scope['path']}; there are {known}")
+                    send, 404, Violation(None, f"no control endpoint at {request.path}; there are {known}")
                 )
             return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        query = {name: values[-1] for name, values in request.query.items()}
         try:
-            body = await asyncio.to_thread(endpoint, query.get("session") or header, query)
+            body = await asyncio.to_thread(endpoint, query.get("session") or request.session, query)
         except StateError as error:
             await self._error(send, error.status, Violation(error.field, error.message), kind=error.kind)
             return
         except Exception:
-            logger.exception("jobs-mock failed to answer %s %s", scope["method"], scope["path"])
+            logger.exception("jobs-mock failed to answer %s %s", request.method, request.path)
             await self._error(send, 500, Violation(None, UNEXPECTED_FAILURE))
             return
         await send_reply(send, Reply(200, dumps(body), [JSON_HEADER]))

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mock_server.responder import SESSION_HEADER
+from mock_server.wire import SESSION_HEADER
 
 from .errors import invalid
 from .flatfile import flatfile_rules

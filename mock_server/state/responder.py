@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 
 from mock_server.errors import Violation
-from mock_server.render import dumps
-from mock_server.responder import Call, Reply, Responder, body_reply, error_reply
+from mock_server.responder import Call, Responder, body_reply, error_reply
+from mock_server.wire import Reply, dumps
 
 from .engine import StateEngine
 from .errors import StateError
