@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from mock_server.errors import GenerationError
 from mock_server.spec import Response
 
 if TYPE_CHECKING:
@@ -108,10 +109,6 @@ def _draw(strategy: SearchStrategy[Any], seed: int) -> Any:
 
     collect()
     return drawn[-1]
-
-
-class GenerationError(Exception):
-    pass
 
 
 class DataGenerator:

@@ -1,13 +1,24 @@
-"""Error bodies in each API's own documented shape, chosen by the spec's top-level `x-error-format`."""
+"""Every error the mock raises, in one place.
+
+    Exception
+     ├── RequestError      a request the mock answers with an error: status, violations, kind, extra headers;
+     │    │                 `error_formats.error_reply` writes it in the API's error shape (`x-error-format`)
+     │    ├── InvalidRequest   400: the request breaks its operation's spec, or asks for what is not documented
+     │    ├── BodyTooLarge     413: the body is longer than the mock accepts
+     │    └── StateError       the state engine refused the request (invalid, failed precondition, not found)
+     │         └── FilterError (state/cel_filter.py)   a filter that is not CEL or is past the size limits
+     ├── ClientGone        the client left before its body arrived: there is no one to answer
+     ├── GenerationError   no data can be generated from a response schema
+     └── StateFileError    a state file the mock cannot use (it stops at start)
+
+A spec the mock cannot use is a `jobs_openapi.SpecError` (a `ValueError`) or a `ValueError` naming the spec.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
-
-from mock_server.extensions import chosen
-from mock_server.wire import dumps
 
 
 @dataclass(frozen=True)
@@ -26,71 +37,57 @@ class ErrorKind(Enum):
     NOT_FOUND = "not_found"
 
 
-class ErrorFormat(Protocol):
-    def body(self, status: int, violations: list[Violation], kind: ErrorKind | None = None) -> bytes: ...
+class RequestError(Exception):
+    def __init__(
+        self,
+        status: int,
+        violations: Sequence[Violation],
+        *,
+        kind: ErrorKind | None = None,
+        headers: Sequence[tuple[bytes, bytes]] = (),
+    ) -> None:
+        super().__init__("; ".join(violation.message for violation in violations))
+        self.status = status
+        self.violations = list(violations)
+        self.kind = kind
+        self.headers = list(headers)
 
 
-class FlatfileErrors:
-    """`{"errors": [{"key": "<field>", "message": "..."}]}`: one entry per violation."""
-
-    def body(self, status: int, violations: list[Violation], kind: ErrorKind | None = None) -> bytes:
-        errors = [
-            {"key": violation.field, "message": violation.message}
-            if violation.field
-            else {"message": violation.message}
-            for violation in violations
-        ]
-        return dumps({"errors": errors})
+class InvalidRequest(RequestError):
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        super().__init__(400, violations)
 
 
-# gRPC codes as gRPC-gateway maps them from HTTP statuses (google.golang.org/grpc/codes).
-_GRPC_CODES = {
-    400: 3,
-    401: 16,
-    403: 7,
-    404: 5,
-    405: 12,
-    409: 6,
-    413: 8,
-    415: 3,
-    429: 8,
-    500: 13,
-    501: 12,
-    503: 14,
-    504: 4,
-}
-_UNKNOWN = 2
-_KIND_CODES = {ErrorKind.INVALID_ARGUMENT: 3, ErrorKind.FAILED_PRECONDITION: 9, ErrorKind.NOT_FOUND: 5}
+class BodyTooLarge(RequestError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, [Violation("body", f"the request body is larger than {limit} bytes")])
 
 
-class GoogleRpcStatusErrors:
-    """`google.rpc.Status`: the messages as `message`, every field violation in a `BadRequest` detail; the code is
-    the error kind's when one is given, else the one gRPC-gateway maps from the HTTP status."""
-
-    def body(self, status: int, violations: list[Violation], kind: ErrorKind | None = None) -> bytes:
-        message = "; ".join(violation.message for violation in violations)
-        field_violations = [
-            {"field": violation.field, "description": violation.message} for violation in violations if violation.field
-        ]
-        details = (
-            [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": field_violations}]
-            if field_violations
-            else []
-        )
-        return dumps(
-            {
-                "code": _KIND_CODES[kind] if kind else _GRPC_CODES.get(status, _UNKNOWN),
-                "message": message,
-                "details": details,
-            }
-        )
+_STATUS = {ErrorKind.INVALID_ARGUMENT: 400, ErrorKind.FAILED_PRECONDITION: 400, ErrorKind.NOT_FOUND: 404}
 
 
-ERROR_FORMATS: dict[str, ErrorFormat] = {
-    "flatfile": FlatfileErrors(),
-    "google-rpc-status": GoogleRpcStatusErrors(),
-}
+class StateError(RequestError):
+    """An error of the state engine, in a form that knows no API's error shape: `field` is the request field it
+    is about (None when it is about the request as a whole), `kind` the canonical error class, which an error
+    shape that carries a code of its own (google.rpc.Status) maps to that code."""
+
+    def __init__(self, kind: ErrorKind, message: str, field: str | None = None) -> None:
+        super().__init__(_STATUS[kind], [Violation(field, message)], kind=kind)
+        self.kind: ErrorKind = kind
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"StateError({self.kind.name}, {self.message!r}, field={self.field!r})"
 
 
-def error_format(name: str) -> ErrorFormat:
-    return chosen("x-error-format", name, ERROR_FORMATS)
+class ClientGone(Exception):
+    pass
+
+
+class GenerationError(Exception):
+    pass
+
+
+class StateFileError(Exception):
+    """A state file that cannot be used (not SQLite, another application's, corrupt, unreadable)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mock_server.errors import Violation
+from mock_server.errors import InvalidRequest, Violation
 from mock_server.spec import Example, Operation, Response
 
 MAX_DELAY_MS = 30_000
@@ -46,7 +46,8 @@ def _preferences(prefer: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def parse_controls(prefer: Sequence[str], query: Mapping[str, Sequence[str]]) -> Controls | list[Violation]:
+def parse_controls(prefer: Sequence[str], query: Mapping[str, Sequence[str]]) -> Controls:
+    """The client's controls; `InvalidRequest` naming every malformed one."""
     raw = _preferences(prefer)
     for name in CONTROL_NAMES:
         values = query.get(QUERY_PREFIX + name)
@@ -70,7 +71,7 @@ def parse_controls(prefer: Sequence[str], query: Mapping[str, Sequence[str]]) ->
     if example == "":
         violations.append(Violation("Prefer", "example needs a name, such as example=NAME"))
     if violations:
-        return violations
+        raise InvalidRequest(violations)
     return Controls(
         code=int(code) if code is not None else None,
         example=example,
@@ -79,8 +80,8 @@ def parse_controls(prefer: Sequence[str], query: Mapping[str, Sequence[str]]) ->
     )
 
 
-def _refused(message: str) -> list[Violation]:
-    return [Violation("Prefer", message)]
+def _refused(message: str) -> InvalidRequest:
+    return InvalidRequest([Violation("Prefer", message)])
 
 
 def _example_names(operation: Operation) -> str:
@@ -89,13 +90,14 @@ def _example_names(operation: Operation) -> str:
     )
 
 
-def choose(operation: Operation, controls: Controls) -> Choice | list[Violation]:
-    """The documented response and example to send; asking for what is not documented names what is."""
+def choose(operation: Operation, controls: Controls) -> Choice:
+    """The documented response and example to send; asking for what is not documented (`InvalidRequest`)
+    names what is."""
     if controls.code is not None:
         response = operation.responses.get(controls.code)
         if response is None:
             documented = operation.documented_statuses()
-            return _refused(f"{operation.operation_id} documents no response {controls.code}; documented: {documented}")
+            raise _refused(f"{operation.operation_id} documents no response {controls.code}; documented: {documented}")
     else:
         response = operation.responses[operation.default_status]
         if controls.example is not None and controls.example not in response.examples:
@@ -106,7 +108,7 @@ def choose(operation: Operation, controls: Controls) -> Choice | list[Violation]
     if controls.example is not None:
         example = response.examples.get(controls.example)
         if example is None:
-            return _refused(
+            raise _refused(
                 f"{operation.operation_id} has no example {controls.example!r} for {response.status}; "
                 f"examples by status: {_example_names(operation)}"
             )

@@ -15,23 +15,16 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.auth import CHALLENGE, BearerAuth
+from mock_server.auth import BearerAuth
 from mock_server.docs import Pages
-from mock_server.errors import Violation
-from mock_server.negotiation import parse_controls
-from mock_server.responder import Call, Forwarded, Forwarder, Responder, error_reply
+from mock_server.error_formats import error_reply
+from mock_server.errors import BodyTooLarge, ClientGone, InvalidRequest, RequestError, Violation
+from mock_server.negotiation import NO_CONTROLS, parse_controls
+from mock_server.responder import Call, Forwarded, Forwarder, Responder
 from mock_server.router import Match, PathItem, Router, api_for_path
 from mock_server.spec import Api, Operation
 from mock_server.validation import validate
-from mock_server.wire import (
-    UNEXPECTED_FAILURE,
-    BodyTooLarge,
-    ClientGone,
-    Reply,
-    Request,
-    not_allowed,
-    send_reply,
-)
+from mock_server.wire import UNEXPECTED_FAILURE, Reply, Request, not_allowed, send_reply
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +75,14 @@ class MockPipeline:
             return
         try:
             reply = await self._answer(operation, match, request, receive)
+        except ClientGone:
+            return
+        except RequestError as error:
+            reply = error_reply(match.item.api.errors, error)
         except Exception:
             logger.exception("jobs-mock failed to answer %s %s", request.method, request.path)
-            reply = error_reply(match.item.api.errors, 500, [Violation(None, UNEXPECTED_FAILURE)])
-        if reply is not None:
-            await send_reply(send, reply)
+            reply = error_reply(match.item.api.errors, RequestError(500, [Violation(None, UNEXPECTED_FAILURE)]))
+        await send_reply(send, reply)
 
     async def _unrouted(self, request: Request, receive: Receive, send: Send) -> None:
         path = request.path
@@ -98,38 +94,42 @@ class MockPipeline:
         else:
             await send_reply(send, not_found_reply(self.apis, path))
 
-    async def _answer(self, operation: Operation, match: Match, request: Request, receive: Receive) -> Reply | None:
-        """Auth, then controls and validation together, then the responder; None when the client left."""
-        api = match.item.api
+    async def _answer(self, operation: Operation, match: Match, request: Request, receive: Receive) -> Reply:
+        """Auth, then controls and validation together, then the responder; each refuses with a `RequestError`."""
         if operation.secured:
-            problem = self.auth.check(request.header("authorization"))
-            if problem is not None:
-                return error_reply(api.errors, 401, [problem], [CHALLENGE])
-        controls = parse_controls(request.header("prefer"), request.query)
-        body = b""
-        if operation.body is not None:
-            try:
-                body = await request.read_body(receive, self.limits.max_body_bytes)
-            except BodyTooLarge:
-                return self._too_large(api)
-            except ClientGone:
-                return None
-        valid = validate(operation, match.path_params, request, body)
-        if isinstance(controls, list) or isinstance(valid, list):
-            problems = [*(controls if isinstance(controls, list) else ()), *(valid if isinstance(valid, list) else ())]
-            return error_reply(api.errors, 400, problems)
+            self.auth.check(request.header("authorization"))
+        bad_controls: list[Violation] = []
+        try:
+            controls = parse_controls(request.header("prefer"), request.query)
+        except InvalidRequest as error:
+            controls, bad_controls = NO_CONTROLS, error.violations
+        body = await request.read_body(receive, self.limits.max_body_bytes) if operation.body is not None else b""
+        try:
+            valid = validate(operation, match.path_params, request, body)
+        except InvalidRequest as error:
+            raise InvalidRequest([*bad_controls, *error.violations]) from None
+        if bad_controls:
+            raise InvalidRequest(bad_controls)
         request_key = f"{request.method} {request.path}?{request.query_string}"
         call = Call(
-            api, operation, match.path_params, valid.parameters, valid.body, controls, request_key, request.session
+            match.item.api,
+            operation,
+            match.path_params,
+            valid.parameters,
+            valid.body,
+            controls,
+            request_key,
+            request.session,
         )
-        reply = await self.responder.respond(call)
+        try:
+            reply = await self.responder.respond(call)
+        except RequestError:
+            if controls.delay_ms:  # a response the responder refuses comes as late as one it gives
+                await asyncio.sleep(controls.delay_ms / 1000)
+            raise
         if controls.delay_ms:
             await asyncio.sleep(controls.delay_ms / 1000)
         return reply
-
-    def _too_large(self, api: Api) -> Reply:
-        message = f"the request body is larger than {self.limits.max_body_bytes} bytes"
-        return error_reply(api.errors, 413, [Violation("body", message)])
 
     async def _forward(
         self, forwarder: Forwarder, match: Match | None, request: Request, receive: Receive, send: Send
@@ -138,8 +138,8 @@ class MockPipeline:
         api = match.item.api if match is not None else api_for_path(self.apis, request.path)
         try:
             body = await request.read_body(receive, self.limits.max_body_bytes)
-        except BodyTooLarge:
-            await send_reply(send, self._too_large(api))
+        except BodyTooLarge as error:
+            await send_reply(send, error_reply(api.errors, error))
             return
         except ClientGone:
             return
@@ -148,19 +148,17 @@ class MockPipeline:
         violations: list[Violation] = []
         refusal: Reply | None = None
         if match is None:
-            violations = [Violation(None, f"no operation at {request.path} in the spec")]
-            refusal = error_reply(api.errors, 404, violations)
+            refused: RequestError | None = RequestError(
+                404, [Violation(None, f"no operation at {request.path} in the spec")]
+            )
         elif operation is None:
+            refused = None
             refusal = _no_such_method(match.item, method)
             violations = [] if method == "OPTIONS" else [_method_not_allowed(match.item, method)]
         else:
-            problem = self.auth.check(request.header("authorization")) if operation.secured else None
-            valid = validate(operation, match.path_params, request, body)
-            violations = [*([problem] if problem else ()), *(valid if isinstance(valid, list) else ())]
-            if problem is not None:
-                refusal = error_reply(api.errors, 401, violations, [CHALLENGE])
-            elif violations:
-                refusal = error_reply(api.errors, 400, violations)
+            refused = self._refusal(operation, match, request, body)
+        if refused is not None:
+            violations, refusal = refused.violations, error_reply(api.errors, refused)
         query = request.query_string
         target = request.raw_path + (f"?{query}" if query else "")
         path_params = match.path_params if match is not None else {}
@@ -171,8 +169,25 @@ class MockPipeline:
             reply = await forwarder.forward(forwarded)
         except Exception:
             logger.exception("jobs-mock failed to forward %s %s", method, request.path)
-            reply = error_reply(api.errors, 500, [Violation(None, UNEXPECTED_FAILURE)])
+            reply = error_reply(api.errors, RequestError(500, [Violation(None, UNEXPECTED_FAILURE)]))
         await send_reply(send, reply)
+
+    def _refusal(self, operation: Operation, match: Match, request: Request, body: bytes) -> RequestError | None:
+        """Why the mock would refuse a request it forwards: a 401 or a 400 naming every violation of both."""
+        unauthorized: RequestError | None = None
+        if operation.secured:
+            try:
+                self.auth.check(request.header("authorization"))
+            except RequestError as error:
+                unauthorized = error
+        invalid: list[Violation] = []
+        try:
+            validate(operation, match.path_params, request, body)
+        except InvalidRequest as error:
+            invalid = error.violations
+        if unauthorized is not None:
+            return RequestError(401, [*unauthorized.violations, *invalid], headers=unauthorized.headers)
+        return InvalidRequest(invalid) if invalid else None
 
 
 def _method_not_allowed(item: PathItem, method: str) -> Violation:
@@ -184,13 +199,13 @@ def _no_such_method(item: PathItem, method: str) -> Reply:
     allow = (b"allow", item.allow.encode())
     if method == "OPTIONS":
         return Reply(204, b"", [allow])
-    return error_reply(item.api.errors, 405, [_method_not_allowed(item, method)], [allow])
+    return error_reply(item.api.errors, RequestError(405, [_method_not_allowed(item, method)], headers=[allow]))
 
 
 def not_found_reply(apis: list[Api], path: str) -> Reply:
     """A 404 in the error shape of the API whose namespace holds the path."""
     message = f"no operation at {path}; GET / lists what this mock serves"
-    return error_reply(api_for_path(apis, path).errors, 404, [Violation(None, message)])
+    return error_reply(api_for_path(apis, path).errors, RequestError(404, [Violation(None, message)]))
 
 
 def not_found(apis: list[Api]) -> Callable[[Scope, Receive, Send], object]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mock_server.dynamic import DataGenerator, GenerationError
-from mock_server.errors import ErrorFormat, ErrorKind, Violation
+from mock_server.dynamic import DataGenerator
+from mock_server.errors import GenerationError, InvalidRequest, Violation
 from mock_server.negotiation import Choice, Controls, choose
 from mock_server.render import echo_into
 from mock_server.spec import Api, Operation, Response
-from mock_server.wire import JSON_HEADER, Reply, dumps
+from mock_server.wire import Reply, dumps
 
 
 @dataclass(slots=True)
@@ -54,17 +54,6 @@ class Forwarder(Protocol):
     async def forward(self, request: Forwarded) -> Reply: ...
 
 
-def error_reply(
-    errors: ErrorFormat,
-    status: int,
-    violations: list[Violation],
-    headers: list[tuple[bytes, bytes]] | None = None,
-    kind: ErrorKind | None = None,
-) -> Reply:
-    """An error the mock itself raises, in the API's error shape."""
-    return Reply(status, errors.body(status, violations, kind), [JSON_HEADER, *(headers or ())])
-
-
 def body_reply(response: Response, body: bytes) -> Reply:
     headers = [*response.headers]
     if response.media_type is not None:
@@ -79,10 +68,7 @@ class StaticResponder:
         self.generator = generator
 
     async def respond(self, call: Call) -> Reply:
-        choice = choose(call.operation, call.controls)
-        if isinstance(choice, list):
-            return error_reply(call.api.errors, 400, choice)
-        return self.render(call, choice)
+        return self.render(call, choose(call.operation, call.controls))
 
     def render(self, call: Call, choice: Choice) -> Reply:
         if choice.example is not None:
@@ -90,9 +76,7 @@ class StaticResponder:
         try:
             value = self.generator.generate(choice.response, call.request_key)
         except GenerationError as error:
-            return error_reply(
-                call.api.errors, 400, [Violation("Prefer", f"{error}; ask for a documented example instead")]
-            )
+            raise InvalidRequest([Violation("Prefer", f"{error}; ask for a documented example instead")]) from error
         if 200 <= choice.response.status < 300:
             value = echo_into(value, call.operation.echo, call.path_params)
         return body_reply(choice.response, dumps(value))

@@ -13,7 +13,7 @@ import jsonschema_rs
 from jobs_openapi import BUNDLED, Resolver, operations, read_document, spec_path
 from schemathesis.specs.openapi.converter import to_json_schema
 
-from mock_server.errors import ErrorFormat, error_format
+from mock_server.error_formats import ErrorFormat, error_format
 from mock_server.filter_language import FilterLanguage, filter_language
 from mock_server.render import BodyTemplate, EchoTarget, parse_pointer
 from mock_server.wire import JSON_MEDIA_TYPE

@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from mock_server.errors import Violation
+from mock_server.errors import InvalidRequest, Violation
 from mock_server.spec import Operation, Parameter
 from mock_server.wire import JSON_MEDIA_TYPE, Request
 
@@ -140,15 +140,14 @@ def json_body(body: bytes, options: str) -> tuple[Any, list[Violation]]:
         return None, [Violation("body", f"the body is not valid JSON: {error}")]
 
 
-def validate(
-    operation: Operation, path_params: Mapping[str, str], request: Request, body: bytes
-) -> ValidRequest | list[Violation]:
-    """The request as typed values, or every violation found (path, query, headers and body together)."""
+def validate(operation: Operation, path_params: Mapping[str, str], request: Request, body: bytes) -> ValidRequest:
+    """The request as typed values; `InvalidRequest` with every violation found (path, query, headers and body
+    together)."""
     parameters, violations = _parameters(operation, path_params, request)
     value, body_violations = _body(operation, request, body)
     violations.extend(body_violations)
     if violations:
-        return capped(violations)
+        raise InvalidRequest(capped(violations))
     return ValidRequest(parameters, value)
 
 

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, quote
 
 from starlette.types import Receive, Scope, Send
 
+from mock_server.errors import BodyTooLarge, ClientGone
+
 JSON_MEDIA_TYPE = "application/json"
 JSON_HEADER = (b"content-type", JSON_MEDIA_TYPE.encode())
 SESSION_HEADER = "X-Mock-Session"
@@ -23,14 +25,6 @@ UNEXPECTED_FAILURE = "the mock failed to answer this request; the traceback is i
 Headers = dict[str, list[str]]
 _SESSION = SESSION_HEADER.lower()
 _SCOPE_KEY = "jobs_mock.request"  # where the view of a request waits for the next middleware
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class ClientGone(Exception):
-    pass
 
 
 def dumps(value: Any) -> bytes:
@@ -140,7 +134,7 @@ class Request:
         """The whole body; `BodyTooLarge` past `limit` bytes, `ClientGone` when the client leaves first."""
         length = self.last_header("content-length")
         if length and length.isdigit() and int(length) > limit:
-            raise BodyTooLarge
+            raise BodyTooLarge(limit)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -150,7 +144,7 @@ class Request:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise BodyTooLarge
+                raise BodyTooLarge(limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)

@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.errors import ErrorFormat, Violation
-from mock_server.responder import error_reply
+from mock_server.error_formats import ErrorFormat, error_reply
+from mock_server.errors import InvalidRequest, RequestError, Violation
 from mock_server.wire import JSON_HEADER, Reply, Request, dumps, not_allowed, send_reply
 
 from .findings import MAX_KEPT, Findings
@@ -47,14 +47,12 @@ class ProxyControl:
             allowed = sorted(method for method, known in self._endpoints if known == name)
             if allowed:
                 message = not_allowed(request.method, path, ", ".join(allowed))
-                reply = error_reply(
-                    self.errors, 405, [Violation(None, message)], [(b"allow", ", ".join(allowed).encode())]
-                )
+                allow = (b"allow", ", ".join(allowed).encode())
+                reply = error_reply(self.errors, RequestError(405, [Violation(None, message)], headers=[allow]))
             else:
                 known = ", ".join(f"{method} {CONTROL_PREFIX}{name}" for method, name in self._endpoints)
-                reply = error_reply(
-                    self.errors, 404, [Violation(None, f"no control endpoint at {path}; there are {known}")]
-                )
+                message = f"no control endpoint at {path}; there are {known}"
+                reply = error_reply(self.errors, RequestError(404, [Violation(None, message)]))
             await send_reply(send, reply)
             return
         query = {name: values[-1] for name, values in request.query.items()}
@@ -67,7 +65,7 @@ class ProxyControl:
         limit = query.get("limit", str(DEFAULT_LIMIT))
         if not (limit.isdigit() and 1 <= int(limit) <= MAX_KEPT):
             message = f"limit must be a whole number from 1 to {MAX_KEPT}, not {limit!r}"
-            return error_reply(self.errors, 400, [Violation("limit", message)])
+            return error_reply(self.errors, InvalidRequest([Violation("limit", message)]))
         return {
             "exchanges": self.findings.exchanges,
             "violating": self.findings.violating,
@@ -77,9 +75,10 @@ class ProxyControl:
     async def _report(self, _query: dict[str, str]) -> Reply | dict[str, Any]:
         if self.report_dir is None:
             message = "no report directory: start the proxy with --report-dir DIR to write reports"
-            return error_reply(self.errors, 409, [Violation(None, message)])
+            return error_reply(self.errors, RequestError(409, [Violation(None, message)]))
         try:
             written = await asyncio.to_thread(write_report, self.findings, self.report_dir)
         except OSError as error:
-            return error_reply(self.errors, 500, [Violation(None, f"the report could not be written: {error}")])
+            failure = Violation(None, f"the report could not be written: {error}")
+            return error_reply(self.errors, RequestError(500, [failure]))
         return {"written": [str(path) for path in written]}

@@ -13,8 +13,9 @@ import logging
 
 import httpx
 
-from mock_server.errors import Violation
-from mock_server.responder import Forwarded, error_reply
+from mock_server.error_formats import error_reply
+from mock_server.errors import RequestError, Violation
+from mock_server.responder import Forwarded
 from mock_server.response_validation import CheckedResponse, validate_response
 from mock_server.wire import Reply
 
@@ -67,7 +68,7 @@ class ProxyForwarder:
         except UpstreamTrouble as trouble:
             logger.warning("jobs-mock proxy: %s %s: %s", request.method, self._path(request), trouble.message)
             self._report(request, upstream, None, None)
-            reply = error_reply(request.api.errors, trouble.status, [Violation(None, trouble.message)])
+            reply = error_reply(request.api.errors, RequestError(trouble.status, [Violation(None, trouble.message)]))
             return _counted(reply, len(request.violations))
         checked = self._check(request, answer)
         self._report(request, upstream, answer.status, checked)
@@ -89,7 +90,7 @@ class ProxyForwarder:
                 Violation(violation.field, f"the upstream's response: {self.redactor.text(violation.message)}")
                 for violation in checked.violations
             ]
-            return _counted(error_reply(request.api.errors, 502, described), count)
+            return _counted(error_reply(request.api.errors, RequestError(502, described)), count)
         return _counted(Reply(answer.status, answer.body, answer.headers), count)
 
     @staticmethod

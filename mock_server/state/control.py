@@ -19,8 +19,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.errors import ErrorFormat, ErrorKind, Violation
-from mock_server.responder import error_reply
+from mock_server.error_formats import ErrorFormat, error_reply
+from mock_server.errors import RequestError, Violation
 from mock_server.wire import JSON_HEADER, UNEXPECTED_FAILURE, Reply, Request, dumps, not_allowed, send_reply
 
 from .engine import StateEngine, session_name
@@ -85,27 +85,24 @@ class StateControl:
         if endpoint is None:
             if methods:
                 allow = ", ".join(methods)
+                message = not_allowed(request.method, request.path, allow)
                 await self._error(
-                    send,
-                    405,
-                    Violation(None, not_allowed(request.method, request.path, allow)),
-                    [(b"allow", allow.encode())],
+                    send, RequestError(405, [Violation(None, message)], headers=[(b"allow", allow.encode())])
                 )
             else:
                 known = ", ".join(sorted({CONTROL_PREFIX + path for _, path in self._endpoints}))
-                await self._error(
-                    send, 404, Violation(None, f"no control endpoint at {request.path}; there are {known}")
-                )
+                message = f"no control endpoint at {request.path}; there are {known}"
+                await self._error(send, RequestError(404, [Violation(None, message)]))
             return
         query = {name: values[-1] for name, values in request.query.items()}
         try:
             body = await asyncio.to_thread(endpoint, query.get("session") or request.session, query)
         except StateError as error:
-            await self._error(send, error.status, Violation(error.field, error.message), kind=error.kind)
+            await self._error(send, error)
             return
         except Exception:
             logger.exception("jobs-mock failed to answer %s %s", request.method, request.path)
-            await self._error(send, 500, Violation(None, UNEXPECTED_FAILURE))
+            await self._error(send, RequestError(500, [Violation(None, UNEXPECTED_FAILURE)]))
             return
         await send_reply(send, Reply(200, dumps(body), [JSON_HEADER]))
 
@@ -116,12 +113,5 @@ class StateControl:
     def _journal(self, session: str | None, _query: Mapping[str, str]) -> dict[str, Any]:
         return {"session": session_name(session), "entries": self.engine.journal(session)}
 
-    async def _error(
-        self,
-        send: Send,
-        status: int,
-        violation: Violation,
-        headers: list[tuple[bytes, bytes]] | None = None,
-        kind: ErrorKind | None = None,
-    ) -> None:
-        await send_reply(send, error_reply(self.errors, status, [violation], headers, kind))
+    async def _error(self, send: Send, error: RequestError) -> None:
+        await send_reply(send, error_reply(self.errors, error))

@@ -1,19 +1,17 @@
 """The mock's `Responder` in stateful mode: the state engine answers, unless the client forced a response.
 
 A forced choice (`Prefer: code=…`, `example=…`, `dynamic=true`) and every operation the engine has no rules
-for go to the static responder; the engine's errors are rendered in the API's own error shape, with their kind.
+for go to the static responder; the engine's errors (`StateError`) go on to the pipeline like any other.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from mock_server.errors import Violation
-from mock_server.responder import Call, Responder, body_reply, error_reply
+from mock_server.responder import Call, Responder, body_reply
 from mock_server.wire import Reply, dumps
 
 from .engine import StateEngine
-from .errors import StateError
 from .rules import DEFAULT_SESSION, StateRequest
 
 
@@ -29,9 +27,6 @@ class StatefulResponder:
         request = StateRequest(
             session=call.session or DEFAULT_SESSION, path=call.path_params, query=call.parameters, body=call.body
         )
-        try:
-            # SQLite work (a commit may wait for the disk) runs off the event loop; the engine is thread-safe.
-            answer = await asyncio.to_thread(self.engine.handle, api, operation_id, request)
-        except StateError as error:
-            return error_reply(call.api.errors, error.status, [Violation(error.field, error.message)], kind=error.kind)
+        # SQLite work (a commit may wait for the disk) runs off the event loop; the engine is thread-safe.
+        answer = await asyncio.to_thread(self.engine.handle, api, operation_id, request)
         return body_reply(call.operation.responses[answer.status], dumps(answer.body))
