@@ -1,6 +1,6 @@
 """Data generated from a response schema: valid against it, deterministic for a seed and a request.
 
-Generation uses the JSON Schema strategies Schemathesis ships (on Hypothesis), on a tidied copy of the
+Generation uses the JSON Schema strategies Schemathesis ships (on Hypothesis, through the adapter), on a tidied copy of the
 schema: closed objects, short arrays, printable ASCII text. A tidied schema is stricter than the original,
 so whatever it yields still validates against the spec.
 """
@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from mock_server.errors import GenerationError
+from mock_server.schemathesis_adapter import json_schema_strategy
 from mock_server.spec import Response
 
 if TYPE_CHECKING:
@@ -81,12 +82,7 @@ def tidied(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build_strategy(schema: dict[str, Any]) -> SearchStrategy[Any]:
-    from schemathesis.generation.jsonschema.builder import build
-    from schemathesis.generation.jsonschema.context import Alphabet
-    from schemathesis.specs.openapi.formats import get_default_format_strategies
-
-    printable = Alphabet(allow_x00=False, codec="ascii", exclude_characters=_CONTROL_CHARACTERS)
-    return build(tidied(schema), draft=4, formats=get_default_format_strategies(), alphabet=printable)
+    return json_schema_strategy(tidied(schema), ascii_without=_CONTROL_CHARACTERS)
 
 
 def _draw(strategy: SearchStrategy[Any], seed: int) -> Any:

@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 import jsonschema_rs
 from jobs_openapi import BUNDLED, Resolver, operations, read_document, spec_path
-from schemathesis.specs.openapi.converter import to_json_schema
 
 from mock_server.error_formats import ErrorFormat, error_format
 from mock_server.filter_language import FilterLanguage, filter_language
 from mock_server.render import BodyTemplate, EchoTarget, parse_pointer
+from mock_server.schemathesis_adapter import openapi_to_json_schema
 from mock_server.wire import JSON_MEDIA_TYPE
 
 logger = logging.getLogger(__name__)
@@ -139,9 +139,7 @@ class _Builder:
         self.deref = self.resolver.resolve
         schemas = document.get("components", {}).get("schemas", {})
         self.components = {
-            flavour: {
-                key: to_json_schema(value, "nullable", is_response_schema=flavour) for key, value in schemas.items()
-            }
+            flavour: {key: openapi_to_json_schema(value, response=flavour) for key, value in schemas.items()}
             for flavour in (False, True)
         }
 
@@ -177,7 +175,7 @@ class _Builder:
         )
 
     def json_schema(self, schema: Any, *, response: bool) -> dict[str, Any]:
-        converted = to_json_schema(schema, "nullable", is_response_schema=response)
+        converted = openapi_to_json_schema(schema, response=response)
         return {**converted, "components": {"schemas": self.components[response]}}
 
     @staticmethod
