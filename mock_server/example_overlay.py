@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from jobs_openapi import read_document
 
-from mock_server.render import BodyTemplate
+from mock_server.echo import BodyTemplate
 from mock_server.spec import Api, Example, Operation
 
 SUFFIX = ".examples.yaml"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mock_server.dynamic import DataGenerator
+from mock_server.echo import echo_into
 from mock_server.errors import GenerationError, InvalidRequest, Violation
 from mock_server.negotiation import Choice, Controls, choose
-from mock_server.render import echo_into
 from mock_server.spec import Api, Operation, Response
 from mock_server.wire import Reply, dumps
 

@@ -1,8 +1,10 @@
-"""Load a spec once and build immutable per-operation models: compiled validators, serialized examples."""
+"""The mock's model of a spec, built once at start-up: per operation its parameters, body, security and
+responses, with compiled validators and serialized examples."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -12,10 +14,10 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 from jobs_openapi import BUNDLED, Resolver, operations, read_document, spec_path
 
+from mock_server.echo import BodyTemplate, EchoTarget, echo_target
 from mock_server.error_formats import ErrorFormat, error_format
 from mock_server.filter_language import FilterLanguage, filter_language
-from mock_server.render import BodyTemplate, EchoTarget, parse_pointer
-from mock_server.schemathesis_adapter import openapi_to_json_schema
+from mock_server.schema import Schemas, compile_schema, json_type
 from mock_server.wire import JSON_MEDIA_TYPE
 
 logger = logging.getLogger(__name__)
@@ -117,19 +119,6 @@ def build_api(name: str, source: Path, document: dict[str, Any]) -> Api:
     return _Builder(name, source, document).build()
 
 
-def _json_type(schema: Any) -> str | None:
-    if not isinstance(schema, dict):
-        return None
-    kind = schema.get("type")
-    if isinstance(kind, str):
-        return kind
-    for branch in schema.get("anyOf", ()) + schema.get("oneOf", ()) + schema.get("allOf", ()):
-        found = _json_type(branch)
-        if found and found != "null":
-            return found
-    return None
-
-
 class _Builder:
     def __init__(self, name: str, source: Path, document: dict[str, Any]) -> None:
         self.name = name
@@ -137,11 +126,7 @@ class _Builder:
         self.document = document
         self.resolver = Resolver(document, source)
         self.deref = self.resolver.resolve
-        schemas = document.get("components", {}).get("schemas", {})
-        self.components = {
-            flavour: {key: openapi_to_json_schema(value, response=flavour) for key, value in schemas.items()}
-            for flavour in (False, True)
-        }
+        self.schemas = Schemas(document)
 
     def build(self) -> Api:
         doc = self.document
@@ -174,15 +159,7 @@ class _Builder:
             path_items=path_items,
         )
 
-    def json_schema(self, schema: Any, *, response: bool) -> dict[str, Any]:
-        converted = openapi_to_json_schema(schema, response=response)
-        return {**converted, "components": {"schemas": self.components[response]}}
-
-    @staticmethod
-    def compile(schema: dict[str, Any]) -> jsonschema_rs.Validator:
-        return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
-
-    def operation(self, path: str, url_path: str, method: str, item: dict[str, Any]) -> Operation:
+    def operation(self, path: str, url_path: str, method: str, item: Mapping[str, Any]) -> Operation:
         spec = item[method]
         label = f"{method.upper()} {path}"
         operation_id = spec.get("operationId") or f"{method}{path}"
@@ -196,7 +173,7 @@ class _Builder:
         if not successes:
             raise ValueError(f"{self.source}: {label} documents no 2xx response for the mock to answer with")
         echo = tuple(
-            self.echo_target(label, pointer, parameter, responses[successes[0]])
+            echo_target(self.schemas, f"{self.source}: {label}", pointer, parameter, responses[successes[0]].schema)
             for pointer, parameter in spec.get("x-mock-echo", {}).items()
         )
         if echo:
@@ -219,22 +196,21 @@ class _Builder:
         )
 
     def parameter(self, parameter: dict[str, Any]) -> Parameter:
-        schema = self.json_schema(parameter.get("schema", {}), response=False)
         resolved = self.deref(parameter.get("schema", {}))
-        json_type = _json_type(resolved)
-        item_type = _json_type(self.deref(resolved.get("items", {}))) if json_type == "array" else None
+        kind = json_type(resolved)
+        item_type = json_type(self.deref(resolved.get("items", {}))) if kind == "array" else None
         location = parameter["in"]
         return Parameter(
             name=parameter["name"],
             location=location,
             required=bool(parameter.get("required", location == "path")),
-            json_type=json_type,
+            json_type=kind,
             item_type=item_type,
             # OpenAPI: style defaults to form (query) or simple (path, header); only form explodes by default.
             explode=bool(
                 parameter.get("explode", parameter.get("style", "form" if location == "query" else "simple") == "form")
             ),
-            validator=self.compile(schema),
+            validator=self.schemas.validator(parameter.get("schema", {}), response=False),
             language=filter_language(parameter["x-filter-language"]) if "x-filter-language" in parameter else None,
         )
 
@@ -246,7 +222,7 @@ class _Builder:
         json_media = content.get(JSON_MEDIA_TYPE)
         validator = None
         if json_media is not None and "schema" in json_media:
-            validator = self.compile(self.json_schema(json_media["schema"], response=False))
+            validator = self.schemas.validator(json_media["schema"], response=False)
         return RequestBody(required=bool(body.get("required")), media_types=tuple(content), validator=validator)
 
     def secured(self, label: str, spec: dict[str, Any]) -> bool:
@@ -277,8 +253,8 @@ class _Builder:
         content = spec.get("content", {})
         media_type = JSON_MEDIA_TYPE if JSON_MEDIA_TYPE in content else next(iter(content), None)
         media = content.get(media_type, {}) if media_type else {}
-        schema = self.json_schema(media["schema"], response=True) if "schema" in media else None
-        validator = self.compile(schema) if schema is not None else None
+        schema = self.schemas.json_schema(media["schema"], response=True) if "schema" in media else None
+        validator = compile_schema(schema) if schema is not None else None
         named = {name: self.deref(example) for name, example in media.get("examples", {}).items()}
         if not named and "example" in media:
             named = {"example": {"value": media["example"]}}
@@ -311,38 +287,6 @@ class _Builder:
                 return schema[keyword]
         enum = schema.get("enum")
         return enum[0] if enum else None
-
-    def echo_target(self, label: str, pointer: str, parameter: str, response: Response) -> EchoTarget:
-        tokens = parse_pointer(pointer)
-        if response.schema is None:
-            raise ValueError(f"{self.source}: {label} has x-mock-echo but its 2xx response has no schema")
-        target = self.subschema(response.schema, tokens)
-        if target is None:
-            raise ValueError(
-                f"{self.source}: {label}: x-mock-echo pointer {pointer!r} is not in the 2xx response schema"
-            )
-        return EchoTarget(tokens, parameter, self.compile({**target, "components": response.schema["components"]}))
-
-    def subschema(self, schema: dict[str, Any], tokens: tuple[str, ...]) -> dict[str, Any] | None:
-        """The schema that describes the value at `tokens` inside a value of `schema`."""
-        if not tokens:
-            return schema
-        if "$ref" in schema:
-            prefix, _, name = schema["$ref"].rpartition("/")
-            component = self.components[True].get(name) if prefix == "#/components/schemas" else None
-            return self.subschema(component, tokens) if component is not None else None
-        head, rest = tokens[0], tokens[1:]
-        properties = schema.get("properties", {})
-        if head in properties:
-            return self.subschema(properties[head], rest)
-        if head.isdigit() and isinstance(schema.get("items"), dict):
-            return self.subschema(schema["items"], rest)
-        for keyword in ("allOf", "anyOf", "oneOf"):
-            for branch in schema.get(keyword, ()):
-                found = self.subschema(branch, tokens)
-                if found is not None:
-                    return found
-        return None
 
     @staticmethod
     def responses_with_echo(response: Response, echo: tuple[EchoTarget, ...]) -> Response:

@@ -4,7 +4,9 @@ The mock's pipeline calls `StateEngine.handle(api, operation_id, StateRequest(..
 response" step and renders the `StateResponse`, or the `StateError` it raises, in the API's own shape.
 """
 
-from .engine import SESSION_HEADER, StateEngine, session_name
+from mock_server.wire import SESSION_HEADER
+
+from .engine import StateEngine, session_name
 from .errors import ErrorKind, StateError, StateFileError
 from .rules import DEFAULT_SESSION, StateRequest, StateResponse
 

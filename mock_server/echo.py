@@ -1,4 +1,5 @@
-"""Response bodies serialized once at start-up; path parameters echoed in by splicing pre-split bytes."""
+"""`x-mock-echo`: path parameters echoed into 2xx bodies. A documented body is serialized once at start-up and
+split where the echoed values go, so each request only splices them in; generated data gets them set in place."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from mock_server.schema import Schemas, compile_schema
 from mock_server.wire import dumps
 
 
@@ -29,6 +31,20 @@ def parse_pointer(pointer: str) -> tuple[str, ...]:
     if not pointer.startswith("/"):
         raise ValueError(f"x-mock-echo key {pointer!r} is not a JSON pointer (it must start with '/')")
     return tuple(token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/"))
+
+
+def echo_target(
+    schemas: Schemas, where: str, pointer: str, parameter: str, response_schema: dict[str, Any] | None
+) -> EchoTarget:
+    """The target of one `x-mock-echo` entry (`pointer: parameter`) in the 2xx response schema; `where` names the
+    operation in the error a wrong entry gets."""
+    tokens = parse_pointer(pointer)
+    if response_schema is None:
+        raise ValueError(f"{where} has x-mock-echo but its 2xx response has no schema")
+    target = schemas.subschema(response_schema, tokens)
+    if target is None:
+        raise ValueError(f"{where}: x-mock-echo pointer {pointer!r} is not in the 2xx response schema")
+    return EchoTarget(tokens, parameter, compile_schema({**target, "components": response_schema["components"]}))
 
 
 def _parent_of(value: Any, pointer: tuple[str, ...]) -> Any:
