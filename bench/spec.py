@@ -34,4 +34,5 @@ def first_request_example(spec: dict[str, Any], operation_id: str) -> Any:
 def response_schema(spec: dict[str, Any], operation_id: str, status: int) -> dict[str, Any]:
     """The JSON schema documented for one status of an operation."""
     response = resolve(spec, find_operation(spec, operation_id)["responses"][str(status)])
-    return response["content"]["application/json"]["schema"]
+    schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+    return schema
