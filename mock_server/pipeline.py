@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -96,11 +96,12 @@ class MockPipeline:
 
     async def _answer(self, operation: Operation, match: Match, request: Request, receive: Receive) -> Reply:
         """Auth, then controls and validation together, then the responder; each refuses with a `RequestError`."""
+        headers = request.headers
         if operation.secured:
-            self.auth.check(request.header("authorization"))
-        bad_controls: list[Violation] = []
+            self.auth.check(headers.get("authorization", ()))
+        bad_controls: Sequence[Violation] = ()
         try:
-            controls = parse_controls(request.header("prefer"), request.query)
+            controls = parse_controls(headers.get("prefer", ()), request.query)
         except InvalidRequest as error:
             controls, bad_controls = NO_CONTROLS, error.violations
         body = await request.read_body(receive, self.limits.max_body_bytes) if operation.body is not None else b""

@@ -65,7 +65,10 @@ def parameter_value(parameter: Parameter, values: Sequence[str]) -> tuple[Any, l
 
 
 def _parameters(
-    operation: Operation, path_params: Mapping[str, str], request: Request
+    operation: Operation,
+    path_params: Mapping[str, str],
+    query: Mapping[str, Sequence[str]],
+    headers: Mapping[str, Sequence[str]],
 ) -> tuple[dict[str, Any], list[Violation]]:
     parameters: dict[str, Any] = {}
     violations: list[Violation] = []
@@ -73,9 +76,9 @@ def _parameters(
         if parameter.location == "path":
             values: Sequence[str] = (path_params[parameter.name],) if parameter.name in path_params else ()
         elif parameter.location == "query":
-            values = request.query.get(parameter.name, ())
+            values = query.get(parameter.name, ())
         else:
-            values = request.header(parameter.name.lower())
+            values = headers.get(parameter.name.lower(), ())
         if not values:
             if parameter.required:
                 violations.append(
@@ -143,7 +146,7 @@ def json_body(body: bytes, options: str) -> tuple[Any, list[Violation]]:
 def validate(operation: Operation, path_params: Mapping[str, str], request: Request, body: bytes) -> ValidRequest:
     """The request as typed values; `InvalidRequest` with every violation found (path, query, headers and body
     together)."""
-    parameters, violations = _parameters(operation, path_params, request)
+    parameters, violations = _parameters(operation, path_params, request.query, request.headers)
     value, body_violations = _body(operation, request, body)
     violations.extend(body_violations)
     if violations:

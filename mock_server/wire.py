@@ -1,8 +1,8 @@
 """The HTTP side of the mock: a request as read from ASGI, a reply and how it is sent, and the wording they share.
 
-A `Request` is a view of one ASGI scope that parses what is asked of it (headers, query, raw path, session) at
-most once; the middlewares of one request share a single view, so the control endpoints' middleware and the
-pipeline never parse the same headers twice.
+A `Request` is a view of one ASGI scope that parses its headers and query once, when it is made (the raw path
+when first asked for); a middleware in front of the pipeline (the control endpoints') shares its view with the
+pipeline, so the same headers are never parsed twice.
 """
 
 from __future__ import annotations
@@ -55,31 +55,43 @@ async def send_reply(send: Send, reply: Reply) -> None:
     await send({"type": "http.response.body", "body": reply.body})
 
 
-class Request:
-    """An HTTP request's scope, read lazily: header names lower case, headers and query multi-valued."""
+def _parse_query(query_string: str) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    return query
 
-    __slots__ = ("_headers", "_query", "scope")
+
+class Request:
+    """An HTTP request's scope, parsed: header names lower case, headers and query multi-valued."""
+
+    __slots__ = ("headers", "method", "path", "query", "query_string", "scope")
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self._headers: Headers | None = None
-        self._query: dict[str, list[str]] | None = None
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        # Every request the pipeline answers reads its headers (auth, Prefer, the session); parsing them here
+        # makes each later read an attribute, not a call.
+        headers: Headers = {}
+        for name, value in scope["headers"]:
+            headers.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+        self.headers = headers
+        raw_query: bytes = scope.get("query_string", b"")
+        self.query_string = raw_query.decode("latin-1")
+        self.query: dict[str, list[str]] = _parse_query(self.query_string) if raw_query else {}
+
+    @classmethod
+    def shared(cls, scope: Scope) -> Request:
+        """A view of this request that the middlewares further in reuse (`of`)."""
+        view = scope[_SCOPE_KEY] = cls(scope)
+        return view
 
     @classmethod
     def of(cls, scope: Scope) -> Request:
-        """The view of this request, made by the first middleware that asks for it."""
+        """The view a middleware further out shared, or a new one."""
         view: Request | None = scope.get(_SCOPE_KEY)
-        if view is None:
-            view = scope[_SCOPE_KEY] = cls(scope)
-        return view
-
-    @property
-    def method(self) -> str:
-        return str(self.scope["method"])
-
-    @property
-    def path(self) -> str:
-        return str(self.scope["path"])
+        return view if view is not None else cls(scope)
 
     @property
     def raw_path(self) -> str:
@@ -88,30 +100,6 @@ class Request:
         if raw:
             return str(raw.decode("latin-1").partition("?")[0])
         return quote(self.scope["path"], safe="/:@!$&'()*+,;=-._~")
-
-    @property
-    def query_string(self) -> str:
-        return str(self.scope.get("query_string", b"").decode("latin-1"))
-
-    @property
-    def headers(self) -> Headers:
-        headers = self._headers
-        if headers is None:
-            headers = self._headers = {}
-            for name, value in self.scope["headers"]:
-                headers.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
-        return headers
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        query = self._query
-        if query is None:
-            query = self._query = {}
-            raw = self.scope.get("query_string", b"")
-            if raw:
-                for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-                    query.setdefault(name, []).append(value)
-        return query
 
     def header(self, name: str) -> Sequence[str]:
         """Every value of header `name` (lower case), in the order sent."""
@@ -124,7 +112,8 @@ class Request:
     @property
     def session(self) -> str | None:
         """The `X-Mock-Session` header: whose state a stateful mock uses."""
-        return self.last_header(_SESSION)
+        values = self.headers.get(_SESSION)
+        return values[-1] if values else None
 
     @property
     def content_type(self) -> str | None:

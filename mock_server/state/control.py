@@ -56,7 +56,7 @@ class StateControl:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request.of(scope)
+        request = Request.shared(scope)
         path = request.path
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
             await self._control(request, send)
