@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-SERVER_START_TIMEOUT = 10.0
+SERVER_START_TIMEOUT = 30.0  # an upper bound: a loaded 2-core CI machine can take seconds to start a server
 
 
 def free_port() -> int:
