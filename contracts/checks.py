@@ -14,7 +14,9 @@ from urllib.parse import unquote
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 
-from .schemathesis_adapter import send_follow_up
+from .schemathesis_adapter import json_pointer, send_follow_up
+from .semantic.annotations import MISSING
+from .semantic.reads import json_2xx
 
 # The status each lifecycle action must leave the returned job in.
 STATUS_AFTER_ACTION = {"completeJob": "complete", "failJob": "failed", "cancelJob": "canceled"}
@@ -24,42 +26,19 @@ ECHO_EXTENSION = "x-mock-echo"
 PAGE_SIZE, PAGE_NUMBER, PAGINATION_POINTER = "pageSize", "pageNumber", "/pagination"
 
 
-def _resolve(document: Any, pointer: str) -> tuple[bool, Any]:
-    """(found, value) of an RFC 6901 pointer in a JSON document."""
-    node = document
-    for token in pointer.lstrip("/").split("/") if pointer else []:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return False, None
-    return True, node
-
-
-def _json_2xx(response: Response) -> Any:
-    """The response's JSON body when it is a success with a JSON body, else `None` (the check does not apply)."""
-    if not 200 <= response.status_code < 300:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None  # not JSON: content_type_conformance and response_schema_conformance say so
-
-
-def _operation_id(case: Case) -> str | None:
-    return case.operation.definition.raw.get("operationId")
+def _operation_id(case: Case[Any]) -> str | None:
+    operation_id = case.operation.definition.raw.get("operationId")
+    return operation_id if isinstance(operation_id, str) else None
 
 
 @schemathesis.check
-def job_status_after_action(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def job_status_after_action(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """After completeJob / failJob / cancelJob, the job returned is complete / failed / canceled."""
     expected = STATUS_AFTER_ACTION.get(_operation_id(case) or "")
-    body = _json_2xx(response)
-    if expected is None or body is None:
+    body = json_2xx(response)
+    if expected is None or body is MISSING:
         return None
-    found, status = _resolve(body, JOB_STATUS_POINTER)
+    found, status = json_pointer(body, JOB_STATUS_POINTER)
     if found and status != expected:
         raise AssertionError(
             f"Expected the job's `status` to be {expected!r} after {_operation_id(case)}, seen {status!r}"
@@ -68,15 +47,15 @@ def job_status_after_action(ctx: CheckContext, response: Response, case: Case) -
 
 
 @schemathesis.check
-def job_matches_path(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def job_matches_path(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """The job a response returns is the job the path asked for (the spec's `x-mock-echo` says where)."""
     echo = case.operation.definition.raw.get(ECHO_EXTENSION) or {}
-    body = _json_2xx(response)
-    if not echo or body is None:
+    body = json_2xx(response)
+    if not echo or body is MISSING:
         return None
     for pointer, parameter in echo.items():
         asked = (case.path_parameters or {}).get(parameter)
-        found, returned = _resolve(body, pointer)
+        found, returned = json_pointer(body, pointer)
         # Schemathesis may hold a path parameter already percent-encoded; the server sees it decoded.
         if asked is not None and found and returned not in (asked, unquote(str(asked))):
             raise AssertionError(
@@ -85,7 +64,7 @@ def job_matches_path(ctx: CheckContext, response: Response, case: Case) -> bool 
     return None
 
 
-def _query_int(case: Case, name: str, default: Any) -> int | None:
+def _query_int(case: Case[Any], name: str, default: Any) -> int | None:
     value = (case.query or {}).get(name, default)
     try:
         return int(value) if value is not None else None
@@ -93,7 +72,7 @@ def _query_int(case: Case, name: str, default: Any) -> int | None:
         return None
 
 
-def _parameter_default(case: Case, name: str) -> Any:
+def _parameter_default(case: Case[Any], name: str) -> Any:
     for parameter in case.operation.query:
         if parameter.name == name:
             return parameter.definition.get("schema", {}).get("default")
@@ -101,9 +80,9 @@ def _parameter_default(case: Case, name: str) -> Any:
 
 
 @schemathesis.check
-def pagination_consistent(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def pagination_consistent(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """A list page holds at most `pageSize` items; its `pagination` agrees with `pageSize`, `pageNumber` and the items."""
-    body = _json_2xx(response)
+    body = json_2xx(response)
     if not isinstance(body, Mapping) or not any(p.name == PAGE_SIZE for p in case.operation.query):
         return None
     items = next((value for value in body.values() if isinstance(value, list)), None)
@@ -112,7 +91,7 @@ def pagination_consistent(ctx: CheckContext, response: Response, case: Case) -> 
         return None
     if len(items) > size:
         raise AssertionError(f"Expected at most pageSize={size} items, seen {len(items)}")
-    found, pagination = _resolve(body, PAGINATION_POINTER)
+    found, pagination = json_pointer(body, PAGINATION_POINTER)
     if not found or not isinstance(pagination, Mapping):
         return None
     _check_pagination(
@@ -123,7 +102,7 @@ def pagination_consistent(ctx: CheckContext, response: Response, case: Case) -> 
 
 def _check_pagination(pagination: Mapping[str, Any], size: int, page: int | None, count: int) -> None:
     total, pages, current = (pagination.get(key) for key in ("totalCount", "pageCount", "currentPage"))
-    if not all(isinstance(value, int) for value in (total, pages, current)):
+    if not (isinstance(total, int) and isinstance(pages, int) and isinstance(current, int)):
         return  # a type problem: response_schema_conformance reports it
     if page is not None and current != page:
         raise AssertionError(f"Expected pagination.currentPage={page} (the pageNumber asked for), seen {current}")
@@ -140,7 +119,7 @@ def _check_pagination(pagination: Mapping[str, Any], size: int, page: int | None
 
 
 @schemathesis.check
-def deleted_resource_is_gone(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def deleted_resource_is_gone(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """After a successful DELETE, a GET of the same path answers 404.
 
     Schemathesis' own `use_after_free` only fires when a random stateful walk happens to read after a delete;

@@ -21,12 +21,16 @@ from schemathesis.cli.commands.run.context import ExecutionContext
 from schemathesis.cli.commands.run.handlers.junitxml import JunitXMLHandler
 from schemathesis.config import ConfigError
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
-from schemathesis.core.failures import Failure
+from schemathesis.core.failures import Failure, Severity
 from schemathesis.core.result import Ok
+from schemathesis.core.transforms import UNRESOLVABLE, Unresolvable, resolve_pointer
 from schemathesis.engine import Status, StopReason, events
 from schemathesis.engine.core import Engine, ExecutionPlan
 from schemathesis.engine.run import ELASTIC_PHASES, INTERNAL_PHASES, PhaseName, probes
 from schemathesis.engine.statistic import Statistic
+from schemathesis.generation.stateful.state_machine import StepOutput
+from schemathesis.specs.openapi.expressions import evaluate
+from schemathesis.specs.openapi.expressions.errors import RuntimeExpressionError
 
 if TYPE_CHECKING:
     from pyrate_limiter import Limiter
@@ -42,12 +46,15 @@ __all__ = [
     "Failure",
     "JunitXMLHandler",
     "PhaseName",
+    "Severity",
     "Statistic",
     "Status",
     "StopReason",
     "adapt_to",
     "events",
+    "json_pointer",
     "known_check_names",
+    "link_value",
     "network_failure",
     "operations_of",
     "probe_capabilities",
@@ -72,6 +79,21 @@ def send_follow_up(ctx: CheckContext, parent: Case[Any], follow_up: Case[Any]) -
     response: Response = follow_up.operation.schema.transport.send(follow_up, **(internals.transport_kwargs or {}))
     internals.record_response(case_id=follow_up.id, response=response)
     return response
+
+
+def json_pointer(document: Any, pointer: str) -> tuple[bool, Any]:
+    """(found, value) of an RFC 6901 pointer in a JSON document, `~0`/`~1` unescaped as Schemathesis does."""
+    value = resolve_pointer(document, pointer)
+    return (False, None) if value is UNRESOLVABLE else (True, value)
+
+
+def link_value(expression: str, case: Case[Any], response: Response) -> tuple[bool, Any]:
+    """(found, value) of an OpenAPI runtime expression (`$response.body#/data/id`) after `case` got `response`."""
+    try:
+        value = evaluate(expression, StepOutput(response, case))
+    except RuntimeExpressionError:
+        return False, None
+    return (False, None) if isinstance(value, Unresolvable) else (True, value)
 
 
 @dataclass(frozen=True)

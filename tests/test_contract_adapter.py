@@ -81,3 +81,41 @@ def test_a_loaded_schema_adapts_and_takes_the_runs_limiter() -> None:
         "POST /api/v1/jobs/{jobId}:retry",
         "POST /api/v1/jobs/{jobId}:cancel",
     }
+
+
+def test_json_pointers_resolve_with_escapes_and_say_when_nothing_is_there() -> None:
+    document = {"data": [{"a/b": {"~c": 1}}]}
+    assert adapter.json_pointer(document, "/data/0/a~1b/~0c") == (True, 1)
+    assert adapter.json_pointer(document, "/data/1") == (False, None)
+
+
+def test_link_expressions_read_the_response_and_the_request() -> None:
+    import schemathesis
+    from schemathesis.core.transport import Response
+
+    schema = schemathesis.openapi.from_dict(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/jobs/{id}": {
+                    "get": {
+                        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                        "responses": {"200": {"description": "ok"}},
+                    }
+                }
+            },
+        }
+    )
+    case = schema["/jobs/{id}"]["GET"].Case(path_parameters={"id": "j1"})
+    response = Response(
+        status_code=200,
+        headers={},
+        content=b'{"data": {"id": "j2"}}',
+        request=None,
+        elapsed=0.0,
+        verify=False,  # type: ignore[arg-type]
+    )
+    assert adapter.link_value("$response.body#/data/id", case, response) == (True, "j2")
+    assert adapter.link_value("$request.path.id", case, response) == (True, "j1")
+    assert adapter.link_value("$response.body#/data/missing", case, response)[0] is False

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemathesis.core.transforms import UNRESOLVABLE, resolve_pointer
-from schemathesis.schemas import APIOperation
+from schemathesis import APIOperation
+
+from ..schemathesis_adapter import json_pointer
 
 LIST = "x-list"
 FILTER = "x-filter"
@@ -30,8 +31,8 @@ MISSING = Missing()
 
 def lookup(document: Any, pointer: str) -> Any:
     """The value at `pointer` in `document`, or MISSING."""
-    value = resolve_pointer(document, pointer)
-    return MISSING if value is UNRESOLVABLE else value
+    found, value = json_pointer(document, pointer)
+    return value if found else MISSING
 
 
 @dataclass(frozen=True)

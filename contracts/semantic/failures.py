@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from schemathesis.core.failures import Failure, Severity
-
+from ..schemathesis_adapter import Failure, Severity
 from .annotations import MISSING
 from .reads import Read
 

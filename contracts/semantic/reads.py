@@ -11,14 +11,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from schemathesis import Case, Response
+from schemathesis import APIOperation, Case, Response
 from schemathesis.checks import CheckContext
-from schemathesis.core.transforms import Unresolvable
-from schemathesis.generation.stateful.state_machine import StepOutput
-from schemathesis.schemas import APIOperation
-from schemathesis.specs.openapi.expressions import evaluate
-from schemathesis.specs.openapi.expressions.errors import RuntimeExpressionError
 
+from ..schemathesis_adapter import link_value, send_follow_up
 from .annotations import MISSING, ListSpec, ReadBack, list_spec, lookup
 
 LOCATIONS = ("path", "query", "header")
@@ -63,27 +59,21 @@ def send(
     probe = operation.Case(
         path_parameters=dict(path_parameters or {}), query=dict(query or {}), headers=dict(headers or {})
     )
-    ctx.internals.record_case(parent_id=parent.id, case=probe)
     try:
-        response = operation.schema.transport.send(probe, **(ctx.internals.transport_kwargs or {}))
+        response = send_follow_up(ctx, parent, probe)
     except OSError:  # the transport's connection errors: the check cannot decide, the run reports the server
         return None
-    ctx.internals.record_response(case_id=probe.id, response=response)
     return Read(probe, response)
 
 
 def follow_link(ctx: CheckContext, case: Case[Any], response: Response, link: Mapping[str, Any]) -> Read | None:
     """The request a Link Object describes, after `case` answered `response`; None if its values cannot be had."""
     operation = case.operation.schema.find_operation_by_id(link["operationId"])
-    output = StepOutput(response, case)
     values: dict[str, dict[str, Any]] = {location: {} for location in LOCATIONS}
     for qualified, expression in (link.get("parameters") or {}).items():
         location, name = _locate(operation, qualified)
-        try:
-            value = evaluate(expression, output)
-        except RuntimeExpressionError:
-            return None
-        if location is None or value is None or isinstance(value, Unresolvable):
+        found, value = link_value(expression, case, response)
+        if location is None or not found or value is None:
             return None
         values[location][name] = value
     return send(ctx, case, operation, path_parameters=values["path"], query=values["query"], headers=values["header"])
@@ -162,11 +152,8 @@ def _read_after(ctx: CheckContext, case: Case[Any], response: Response, spec: Re
 def _item_id(spec: ReadBack, case: Case[Any], response: Response) -> Any:
     if spec.item is None:
         return MISSING
-    try:
-        value = evaluate(spec.item, StepOutput(response, case))
-    except RuntimeExpressionError:
-        return MISSING
-    return MISSING if isinstance(value, Unresolvable) else value
+    found, value = link_value(spec.item, case, response)
+    return value if found else MISSING
 
 
 def _listed_item(body: Any, listing: ListSpec, item_id: Any) -> Any:
