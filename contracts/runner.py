@@ -127,6 +127,7 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
     seed = options.seed if options.seed is not None else random.getrandbits(32)
     passes = [Pass(tuple(p for p in phases if p in options.phases), share) for phases, share in PASSES]
     passes = [p for p in passes if p.phases]
+    passes[-1].share = 1.0  # shares are of the time left: whichever pass runs last gets all of it
     serialize_ast_parsing()
     limiter = build_limiter(options.rate_limit) if options.rate_limit else None
     wait = _waiter(limiter, options.url)
