@@ -48,9 +48,22 @@ class SqliteJobStore:
             for index in indexes:
                 self._connection.execute(SQLITE.create_index(api, index))
 
+    def ticker_lease(self) -> SoleLease:
+        return SoleLease()
+
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+
+
+class SoleLease:
+    """The lease of a store no other process opens (memory, or a file this process locks): always held."""
+
+    def held(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
 
 
 def _dumps(value: Any) -> str:
