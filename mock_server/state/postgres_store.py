@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Json
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from .errors import ErrorKind, StateError, StateFileError
 from .postgres_schema import (
@@ -80,6 +80,8 @@ class PostgresJobStore:
             raise StateError(
                 ErrorKind.UNAVAILABLE, f"the request conflicted with a concurrent one ({error.sqlstate}); retry it"
             ) from error
+        except PoolClosed:
+            raise  # the store itself was closed: a mistake of its user, not the database's absence
         except (psycopg.OperationalError, PoolTimeout) as error:
             detail = "no connection came free" if isinstance(error, PoolTimeout) else reason(error, self._url)
             raise StateError(ErrorKind.UNAVAILABLE, f"the {self.target} is unavailable: {detail}") from error
