@@ -96,7 +96,7 @@ class Target:
 def connect(url: str, target: Target, **options: Any) -> psycopg.Connection[Any]:
     """A connection, or a StateFileError naming the server when there is none to be had."""
     try:
-        return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, application_name=APPLICATION, **options)
+        return psycopg.connect(url, **{"connect_timeout": CONNECT_TIMEOUT, "application_name": APPLICATION, **options})
     except psycopg.Error as error:
         raise StateFileError(f"cannot connect to the {target}: {reason(error, url)}") from None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +21,9 @@ import psycopg
 from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from .errors import ErrorKind, StateError, StateFileError
+from mock_server.errors import ErrorKind
+
+from .errors import StateError, StateFileError
 from .postgres_schema import (
     APPLICATION,
     CONNECT_TIMEOUT,
@@ -36,8 +39,10 @@ from .query import Condition, Index, JobQuery
 from .sql import POSTGRES
 from .store import JOURNAL_SIZE, JournalEntry, Row, StoredJob
 
-MAX_CONNECTIONS = 8
-POOL_TIMEOUT = 3.0  # seconds a request waits for a connection before it is answered 503
+# As many connections as threads run requests (asyncio.to_thread's default executor), so a request waits for a
+# connection only when the database is in trouble; then it is answered 503 after POOL_TIMEOUT seconds.
+MAX_CONNECTIONS = min(32, (os.cpu_count() or 1) + 4)
+POOL_TIMEOUT = 1.0
 # Seconds the pool keeps retrying to replace a lost connection before it gives up on that one; a later request
 # asks for a new one, so a long outage ends as soon as the database is back.
 RECONNECT_TIMEOUT = 5.0
@@ -221,7 +226,9 @@ class AdvisoryLease:
         try:
             if self._connection is None or self._connection.closed:
                 self._holding = False
-                self._connection = connect(self._url, self._target, autocommit=True, **_KEEPALIVE)
+                # The process id in the name tells an operator (pg_stat_activity) which process ticks.
+                name = {"application_name": f"{APPLICATION} ticker {os.getpid()}"}
+                self._connection = connect(self._url, self._target, autocommit=True, **name, **_KEEPALIVE)
             if self._holding:
                 self._connection.execute("SELECT 1")  # still connected, so still holding
             else:
