@@ -46,14 +46,16 @@ POOL_TIMEOUT = 1.0
 # Seconds the pool keeps retrying to replace a lost connection before it gives up on that one; a later request
 # asks for a new one, so a long outage ends as soon as the database is back.
 RECONNECT_TIMEOUT = 5.0
-# The ticker's connection: the server notices within seconds that a holder's host is gone, and frees its lock.
-_KEEPALIVE: dict[str, Any] = {
+# A connection notices within seconds that the database's host is gone (instead of waiting on TCP for minutes).
+_CLIENT_KEEPALIVE: dict[str, Any] = {
     "keepalives": 1,
     "keepalives_idle": 5,
     "keepalives_interval": 1,
     "keepalives_count": 3,
-    "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3",
+    "tcp_user_timeout": 5000,  # milliseconds
 }
+# And the server notices within seconds that the ticker's host is gone, and frees the ticker's lock.
+_SERVER_KEEPALIVE = {"options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3"}
 log = logging.getLogger(__name__)
 
 
@@ -67,7 +69,7 @@ class PostgresJobStore:
             url,
             min_size=1,
             max_size=max_connections,
-            kwargs={"connect_timeout": CONNECT_TIMEOUT, "application_name": APPLICATION},
+            kwargs={"connect_timeout": CONNECT_TIMEOUT, "application_name": APPLICATION, **_CLIENT_KEEPALIVE},
             check=ConnectionPool.check_connection,
             timeout=POOL_TIMEOUT,
             reconnect_timeout=RECONNECT_TIMEOUT,
@@ -228,7 +230,9 @@ class AdvisoryLease:
                 self._holding = False
                 # The process id in the name tells an operator (pg_stat_activity) which process ticks.
                 name = {"application_name": f"{APPLICATION} ticker {os.getpid()}"}
-                self._connection = connect(self._url, self._target, autocommit=True, **name, **_KEEPALIVE)
+                self._connection = connect(
+                    self._url, self._target, autocommit=True, **name, **_CLIENT_KEEPALIVE, **_SERVER_KEEPALIVE
+                )
             if self._holding:
                 self._connection.execute("SELECT 1")  # still connected, so still holding
             else:
