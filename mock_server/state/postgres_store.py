@@ -97,7 +97,9 @@ class PostgresJobStore:
         with self.transaction() as tx:
             tx.lock(SCHEMA_LOCK, 0)  # processes starting together create each index once
             for index in indexes:
-                tx.execute(POSTGRES.create_index(api, index))
+                # Only a missing index is created: CREATE INDEX would hold up every writer while it looks.
+                if tx.execute("SELECT to_regclass(%s)", (POSTGRES.index_name(api, index),)).fetchone() == (None,):
+                    tx.execute(POSTGRES.create_index(api, index))
 
     def ticker_lease(self) -> AdvisoryLease:
         return AdvisoryLease(self._url, self.target)

@@ -211,13 +211,16 @@ class Renderer:
         )
 
     def create_index(self, api: str, index: Index) -> str:
-        keys = order(index)
-        columns = ", ".join(
+        return f"CREATE INDEX IF NOT EXISTS {self.index_name(api, index)} ON jobs (session, {self._columns(index)}) WHERE {api_is(api)}"
+
+    def index_name(self, api: str, index: Index) -> str:
+        return "jobs_listing_" + hashlib.sha256(f"{api} {self._columns(index)}".encode()).hexdigest()[:12]
+
+    def _columns(self, index: Index) -> str:
+        return ", ".join(
             f"{self.dialect.index_element(self.expression(key.field))}{' DESC' if key.descending else ''}"
-            for key in keys
+            for key in order(index)
         )
-        name = "jobs_listing_" + hashlib.sha256(f"{api} {columns}".encode()).hexdigest()[:12]
-        return f"CREATE INDEX IF NOT EXISTS {name} ON jobs (session, {columns}) WHERE {api_is(api)}"
 
 
 def order(keys: tuple[SortKey, ...]) -> tuple[SortKey, ...]:
