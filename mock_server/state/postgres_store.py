@@ -90,7 +90,8 @@ class PostgresJobStore:
         except PoolClosed:
             raise  # the store itself was closed: a mistake of its user, not the database's absence
         except (psycopg.OperationalError, PoolTimeout) as error:
-            detail = "no connection came free" if isinstance(error, PoolTimeout) else reason(error, self._url)
+            timed_out = isinstance(error, PoolTimeout)
+            detail = f"no working connection within {POOL_TIMEOUT:g} s" if timed_out else reason(error, self._url)
             raise StateError(ErrorKind.UNAVAILABLE, f"the {self.target} is unavailable: {detail}") from error
 
     def prepare(self, api: str, indexes: Iterable[Index]) -> None:
