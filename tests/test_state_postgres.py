@@ -77,23 +77,23 @@ def listed(server: MockProcess, headers: dict[str, str]) -> set[str]:
 
 def test_two_servers_share_jobs_sessions_journal_and_reset(team: tuple[MockProcess, MockProcess]) -> None:
     first, second = team
-    team = session("team")
-    seeds = listed(first, team)
-    with ThreadPoolExecutor(50) as pool:
-        created = set(pool.map(lambda n: create((first, second)[n % 2], team), range(50)))
+    ours = session("team")
+    seeds = listed(first, ours)
+    with ThreadPoolExecutor(50) as pool:  # 25 threads on each server
+        created = set(pool.map(lambda n: create((first, second)[n % 2], ours), range(50)))
     assert len(created) == 50
-    assert listed(first, team) == listed(second, team) == seeds | created
+    assert listed(first, ours) == listed(second, ours) == seeds | created
     sessions = httpx.get(second.url + "/__mock/sessions").json()["sessions"]
     assert "team" in sessions
     journal = httpx.get(second.url + "/__mock/journal", params={"session": "team"}).json()["entries"]
     assert sum(entry["method"] == "POST" and entry["status"] == 200 for entry in journal) == 50
     assert httpx.post(first.url + "/__mock/reset", params={"session": "team"}).status_code == 200
-    assert listed(second, team) == seeds
+    assert listed(second, ours) == seeds
     assert listed(second, session("other")) == seeds  # sessions stay apart across processes
 
 
 def test_racing_actions_on_one_job_take_turns(team: tuple[MockProcess, MockProcess]) -> None:
-    servers = team
+    servers = team  # 8 actors and 2 watchers, half on each server
     job_id = create(servers[0], FLATFILE)
     leads_to = {"ackJob": "executing", "failJob": "failed", "retryJob": "ready"}
     actions = ["executeJob", *leads_to]
