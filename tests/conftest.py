@@ -126,7 +126,7 @@ def assert_conforms() -> Callable[[str, str, str, httpx.Response], None]:
 class MockProcess:
     """`python -m mock_server serve ARGS --port <free>` in a subprocess, ready once `GET /` answers."""
 
-    def __init__(self, args: list[str], cwd: Path, start_timeout: float = SERVER_START_TIMEOUT) -> None:
+    def __init__(self, args: list[str], cwd: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
@@ -143,10 +143,10 @@ class MockProcess:
         self.output = cwd / f"jobs-mock-{self.port}.log"
         with self.output.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-        self.wait_ready(start_timeout)
+        self.wait_ready()
 
-    def wait_ready(self, timeout: float = SERVER_START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 if httpx.get(self.url + "/", timeout=1).status_code == 200:

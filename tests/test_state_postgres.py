@@ -28,7 +28,6 @@ SIFT = {"Authorization": "Bearer token"}
 NEW_JOB = {"type": "workbook", "operation": "submitAction", "source": "us_wb_1"}
 STATUSES = {*UNFINISHED, *(t.target for a in LIFECYCLE.actions.values() for t in a.transitions if t.target)}
 TIMEOUT = 15.0
-WORKERS_START_TIMEOUT = 30.0  # a server with --workers builds the app once per process: slower on a busy machine
 Servers = Callable[[list[str]], MockProcess]
 
 
@@ -50,7 +49,7 @@ def team(postgres: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
     pair: list[MockProcess] = []
     try:
         arguments = ["flatfile", "sift", "--mode", "stateful", "--state-url", url]
-        pair.append(MockProcess([*arguments, "--workers", "2"], logs, WORKERS_START_TIMEOUT))
+        pair.append(MockProcess([*arguments, "--workers", "2"], logs))
         pair.append(MockProcess(arguments, logs))
         yield pair[0], pair[1]
     finally:
