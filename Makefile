@@ -16,7 +16,7 @@ SIFT_CLIENT := sift-stack-py==0.25.0
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,sift-client]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,sift-client,postgres]"
 	$(BIN)/python -m pip install --quiet --no-deps $(SIFT_CLIENT)
 	touch $(STAMP)
 

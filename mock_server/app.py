@@ -63,6 +63,7 @@ class Settings:
     auto_advance: float | None = None  # stateful mode: seconds between ticks of time
     examples_dir: str | None = None  # recorded examples (`jobs-mock proxy --record`) merged over the spec's
     proxy: ProxySettings | None = None  # `jobs-mock proxy`: every request goes to an upstream instead
+    state_url: str | None = None  # stateful mode: the PostgreSQL database many processes share (instead of a file)
 
 
 class Mode(Protocol):
@@ -103,7 +104,9 @@ class StaticMode:
 ModeFactory = Callable[[list[Api], Settings], Mode]
 MODES: dict[str, ModeFactory] = {
     "static": lambda _apis, _settings: StaticMode(),
-    "stateful": lambda apis, settings: StatefulMode.open(apis, settings.state_file, settings.auto_advance),
+    "stateful": lambda apis, settings: StatefulMode.open(
+        apis, settings.state_file, settings.auto_advance, settings.state_url
+    ),
 }
 
 

@@ -18,10 +18,13 @@ import uvicorn
 from mock_server.app import BUILD_ERRORS, DEFAULT_APIS, MODES, MockApp, Settings, build_app, docs_paths
 from mock_server.pipeline import Limits
 from mock_server.proxy.settings import DEFAULT_UPSTREAM_TIMEOUT, ProxySettings
-from mock_server.state.database import check_state_file
+from mock_server.state.stores import STATE_URL_ENV, URL_SCHEMES, check_store
 
 SETTINGS_ENV = "JOBS_MOCK_SETTINGS"
-STATEFUL_WORKERS = "stateful mode keeps its jobs in one process: use --workers 1 (the default) with --mode stateful"
+STATEFUL_WORKERS = (
+    "stateful mode keeps its jobs in one process unless they are in PostgreSQL: "
+    "use --workers 1 (the default) or --state-url postgresql://USER@HOST:PORT/DATABASE"
+)
 
 
 def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
@@ -74,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--state-file", metavar="PATH", help="stateful mode: keep the jobs in this SQLite file")
     serve.add_argument(
+        "--state-url",
+        metavar="URL",
+        help="stateful mode: keep the jobs in this PostgreSQL database (postgresql://USER@HOST:PORT/DATABASE), "
+        f"shared by every jobs-mock pointed at it; allows --workers (default: ${STATE_URL_ENV})",
+    )
+    serve.add_argument(
         "--auto-advance",
         type=_positive(float),
         metavar="SECONDS",
@@ -86,7 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--reload", action="store_true", help="restart when a spec file changes")
     serve.add_argument(
-        "--workers", type=_positive(int), default=1, metavar="N", help="serve from N processes (static mode)"
+        "--workers",
+        type=_positive(int),
+        default=1,
+        metavar="N",
+        help="serve from N processes (static mode, or stateful mode with --state-url)",
     )
     proxy = commands.add_parser(
         "proxy", help="forward to a real deployment and check the traffic against the spec, both ways"
@@ -150,14 +163,25 @@ def _upstreams(parser: argparse.ArgumentParser, values: list[str], apis: list[st
 def _refuse_conflicts(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
     if arguments.command == "proxy":
         return
-    if arguments.mode != "stateful":
-        for flag, value in (("--state-file", arguments.state_file), ("--auto-advance", arguments.auto_advance)):
-            if value is not None:
-                parser.error(f"{flag} needs --mode stateful")
-    elif arguments.workers > 1:
-        parser.error(STATEFUL_WORKERS)
     if arguments.reload and arguments.workers > 1:
         parser.error("--reload serves from one process: leave out --workers")
+    if arguments.mode != "stateful":
+        for flag, value in (
+            ("--state-file", arguments.state_file),
+            ("--state-url", arguments.state_url),
+            ("--auto-advance", arguments.auto_advance),
+        ):
+            if value is not None:
+                parser.error(f"{flag} needs --mode stateful")
+        return
+    if arguments.state_file is not None and arguments.state_url is not None:
+        parser.error("--state-file and --state-url name two stores: give one")
+    if arguments.state_url is None and arguments.state_file is None:
+        arguments.state_url = os.environ.get(STATE_URL_ENV) or None
+    if arguments.state_url is not None and not arguments.state_url.startswith(URL_SCHEMES):
+        parser.error(f"--state-url (or ${STATE_URL_ENV}) must start with {' or '.join(URL_SCHEMES)}")
+    if arguments.workers > 1 and arguments.state_url is None:
+        parser.error(STATEFUL_WORKERS)
 
 
 def _settings(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> Settings:
@@ -189,6 +213,7 @@ def _settings(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
         state_file=str(Path(arguments.state_file).resolve()) if arguments.state_file else None,
         auto_advance=arguments.auto_advance,
         examples_dir=str(Path(arguments.examples).resolve()) if arguments.examples else None,
+        state_url=arguments.state_url,
     )
 
 
@@ -250,12 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=arguments.log_level.upper() if arguments.log_level != "trace" else "DEBUG")
     settings = _settings(parser, arguments)
     # With --reload or --workers, child processes serve: only they open the state, so this one builds the
-    # static app (for the listing and early errors) and merely looks at the state file.
+    # static app (for the listing and early errors) and merely checks the state file or database.
     in_children = arguments.command == "serve" and (arguments.reload or arguments.workers > 1)
     try:
         app = build_app(replace(settings, mode="static") if in_children else settings)
-        if in_children and settings.state_file:
-            check_state_file(Path(settings.state_file))
+        if in_children:
+            check_store(settings.state_file, settings.state_url)
     except BUILD_ERRORS as error:
         print(f"jobs-mock: {error}", file=sys.stderr)
         return 2

@@ -43,7 +43,12 @@ _GRPC_CODES = {
     504: 4,
 }
 _UNKNOWN = 2
-_KIND_CODES = {ErrorKind.INVALID_ARGUMENT: 3, ErrorKind.FAILED_PRECONDITION: 9, ErrorKind.NOT_FOUND: 5}
+_KIND_CODES = {
+    ErrorKind.INVALID_ARGUMENT: 3,
+    ErrorKind.FAILED_PRECONDITION: 9,
+    ErrorKind.NOT_FOUND: 5,
+    ErrorKind.UNAVAILABLE: 14,
+}
 
 
 class GoogleRpcStatusErrors:

@@ -5,11 +5,12 @@
      │    │                 `error_formats.error_reply` writes it in the API's error shape (`x-error-format`)
      │    ├── InvalidRequest   400: the request breaks its operation's spec, or asks for what is not documented
      │    ├── BodyTooLarge     413: the body is longer than the mock accepts
-     │    └── StateError       the state engine refused the request (invalid, failed precondition, not found)
+     │    └── StateError       the state engine refused the request (invalid, failed precondition, not found),
+     │         │                or its store is unreachable now (unavailable, 503)
      │         └── FilterError (state/cel_filter.py)   a filter that is not CEL or is past the size limits
      ├── ClientGone        the client left before its body arrived: there is no one to answer
      ├── GenerationError   no data can be generated from a response schema
-     └── StateFileError    a state file the mock cannot use (it stops at start)
+     └── StateFileError    a state file or database the mock cannot use (it stops at start)
 
 A spec the mock cannot use is a `jobs_openapi.SpecError` (a `ValueError`) or a `ValueError` naming the spec.
 """
@@ -35,6 +36,7 @@ class ErrorKind(Enum):
     INVALID_ARGUMENT = "invalid_argument"
     FAILED_PRECONDITION = "failed_precondition"
     NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"  # the state store cannot be reached right now: retry later
 
 
 class RequestError(Exception):
@@ -63,7 +65,12 @@ class BodyTooLarge(RequestError):
         super().__init__(413, [Violation("body", f"the request body is larger than {limit} bytes")])
 
 
-_STATUS = {ErrorKind.INVALID_ARGUMENT: 400, ErrorKind.FAILED_PRECONDITION: 400, ErrorKind.NOT_FOUND: 404}
+_STATUS = {
+    ErrorKind.INVALID_ARGUMENT: 400,
+    ErrorKind.FAILED_PRECONDITION: 400,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.UNAVAILABLE: 503,
+}
 
 
 class StateError(RequestError):
@@ -90,4 +97,5 @@ class GenerationError(Exception):
 
 
 class StateFileError(Exception):
-    """A state file that cannot be used (not SQLite, another application's, corrupt, unreadable)."""
+    """A state store that cannot be used at start: a state file (not SQLite, another application's, corrupt,
+    unreadable) or a state database (unreachable, another application's, another schema version)."""

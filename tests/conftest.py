@@ -244,3 +244,17 @@ def mock_with() -> Iterator[Callable[..., AsgiClient]]:
     yield build
     for client in clients:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A PostgreSQL server of the tests' own (postgres_cluster.py), for the whole session; skipped where there
+    is no PostgreSQL installed."""
+    from postgres_cluster import MISSING, PostgresCluster, server_binaries
+
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip(MISSING)
+    cluster = PostgresCluster(binaries).start()
+    yield cluster
+    cluster.remove()

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from mock_server.cli import main
+from mock_server.state.stores import STATE_URL_ENV
 from tests.conftest import MockProcess
 
 FLATFILE = {"Authorization": "Bearer token", "X-Disable-Hooks": "true"}
@@ -97,12 +98,29 @@ def test_a_corrupt_or_foreign_state_file_is_refused_and_left_alone(
         (["--mode", "stateful", "--auto-advance", "0"], "0 is not a positive number"),
         (["--mode", "stateful", "--workers", "2"], "stateful mode keeps its jobs in one process"),
         (["--workers", "2", "--reload"], "--reload serves from one process"),
+        (["--state-url", "postgresql://team@db:5432/jobs"], "--state-url needs --mode stateful"),
+        (
+            ["--mode", "stateful", "--state-file", "x.sqlite", "--state-url", "postgresql://team@db:5432/jobs"],
+            "--state-file and --state-url name two stores",
+        ),
+        (["--mode", "stateful", "--state-url", "mysql://team@db/jobs"], "must start with postgresql://"),
     ],
 )
 def test_options_that_do_not_go_together_are_refused(
-    capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, arguments: list[str], message: str
 ) -> None:
+    monkeypatch.delenv(STATE_URL_ENV, raising=False)
     with pytest.raises(SystemExit) as exit_:
         main(["serve", "flatfile", *arguments])
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_state_url_can_come_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(STATE_URL_ENV, "sqlite:///jobs.db")
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "flatfile", "--mode", "stateful", "--workers", "2"])
+    assert exit_.value.code == 2
+    assert f"--state-url (or ${STATE_URL_ENV}) must start with postgresql://" in capsys.readouterr().err

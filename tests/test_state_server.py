@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from conftest import AsgiClient
-from test_state_support import FakeClock, open_engine
+from psycopg_pool import PoolClosed
+from test_state_support import STORES, FakeClock, rules, stores_of
 
 from mock_server.app import Settings, build_app
 from mock_server.spec import load_api
@@ -34,10 +35,10 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 pytest_plugins = ("test_state_support",)
 
 
-@pytest.fixture(scope="module")
-def stateful() -> Iterator[tuple[StateEngine, Any]]:
-    """The mock in stateful mode, built once for this module (building it compiles every validator)."""
-    shared = open_engine(FakeClock())
+@pytest.fixture(scope="module", params=STORES)
+def stateful(request: pytest.FixtureRequest) -> Iterator[tuple[StateEngine, Any]]:
+    """The mock in stateful mode on each store, built once for this module (building it compiles every validator)."""
+    shared = StateEngine(stores_of(request.param, request)(), rules(), FakeClock())
     app = build_app(Settings(), mode_factory=lambda apis, _settings: StatefulMode(shared, apis))
     yield shared, app.asgi
     app.close()
@@ -303,7 +304,7 @@ def test_the_lifespan_runs_auto_advance_and_closes_the_engine(engine: StateEngin
     asyncio.run(app.asgi({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert statuses[-1] == "executing"
-    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+    with pytest.raises((sqlite3.ProgrammingError, PoolClosed), match="closed"):
         engine.sessions()
 
 

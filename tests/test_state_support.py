@@ -1,8 +1,12 @@
-"""Shared by the tests/test_state_*.py files: an engine on a fake clock whose answers are checked against the spec."""
+"""Shared by the tests/test_state_*.py files: an engine on a fake clock whose answers are checked against the spec.
+
+The engine keeps its jobs in each store in turn (`store_factory`): SQLite in memory, and a PostgreSQL database
+of the tests' own server (skipped where PostgreSQL is not installed).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -16,8 +20,11 @@ from mock_server.state.engine import bundled_rules
 from mock_server.state.rules import ApiRules
 from mock_server.state.spec_data import SpecData
 from mock_server.state.sqlite_store import SqliteJobStore
+from mock_server.state.store import JOURNAL_SIZE, JobStore
 
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+STORES = ("sqlite", "postgres")
+StoreFactory = Callable[..., JobStore]
 
 
 class FakeClock:
@@ -88,9 +95,39 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(scope="session")
+def postgres_suite(postgres: Any) -> str:
+    """The URL of one database, with the schema, that the tests' PostgreSQL stores share (one at a time)."""
+    from mock_server.state.postgres_schema import prepare_database
+
+    url: str = postgres.create_database("suite")
+    prepare_database(url)
+    return url
+
+
+def stores_of(kind: str, request: pytest.FixtureRequest) -> StoreFactory:
+    """`make(journal_size=...)`: a new store of `kind`, SQLite in memory or the PostgreSQL suite database, which
+    is emptied here (every store made by the factory sees what the ones before it wrote)."""
+    if kind == "sqlite":
+        return lambda journal_size=JOURNAL_SIZE: SqliteJobStore(None, journal_size)
+    import psycopg
+
+    from mock_server.state.postgres_store import PostgresJobStore
+
+    url = request.getfixturevalue("postgres_suite")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("TRUNCATE jobs, seeded, journal")
+    return lambda journal_size=JOURNAL_SIZE: PostgresJobStore(url, journal_size)
+
+
+@pytest.fixture(params=STORES)
+def store_factory(request: pytest.FixtureRequest) -> StoreFactory:
+    return stores_of(request.param, request)
+
+
 @pytest.fixture
-def engine(clock: FakeClock) -> Iterator[StateEngine]:
-    opened = open_engine(clock)
+def engine(clock: FakeClock, store_factory: StoreFactory) -> Iterator[StateEngine]:
+    opened = StateEngine(store_factory(), rules(), clock)
     yield opened
     opened.close()
 

@@ -16,8 +16,8 @@ from .flatfile import flatfile_rules
 from .rules import DEFAULT_SESSION, ApiRules, Context, Reader, StateRequest, StateResponse
 from .sift import sift_rules
 from .spec_data import SpecData
-from .sqlite_store import SqliteJobStore
 from .store import JOURNAL_SIZE, JobStore, JournalEntry, StoredJob, Transaction
+from .stores import open_store
 
 MAX_SESSION_LENGTH = 128
 ADVANCE_BATCH = 500  # jobs a transaction of advance() changes: the lock is never held for all of them
@@ -42,15 +42,17 @@ class StateEngine:
         state_file: str | Path | None = None,
         *,
         documents: Mapping[str, Mapping[str, Any]] | None = None,
+        state_url: str | None = None,
         clock: Clock = utc_now,
         journal_size: int = JOURNAL_SIZE,
     ) -> StateEngine:
-        """State in memory, or in `state_file`, for the APIs of `documents` (name -> spec) that have rules.
+        """State in memory, in `state_file` or in the PostgreSQL database of `state_url`, for the APIs of
+        `documents` (name -> spec) that have rules.
 
         Without `documents`, the bundled Flatfile and Sift specs are read.
         """
         rules = bundled_rules() if documents is None else rules_for(documents)
-        return cls(SqliteJobStore(state_file, journal_size), rules, clock)
+        return cls(open_store(state_file, state_url, journal_size), rules, clock)
 
     @property
     def apis(self) -> tuple[str, ...]:
@@ -68,21 +70,20 @@ class StateEngine:
         with self.store.transaction() as tx:
             self._seed(tx, rules, session)
             if read is None:
-                return rules.operations[operation_id](Context(rules, tx, session, request, self.clock()))
+                return rules.operations[operation_id](Context(rules, tx, session, request, self.clock))
         return read(Reader(rules, self.store, session, request))
 
     def advance(self, seconds: float) -> int:
         """Let `seconds` pass for every session's jobs; the number of jobs that changed."""
         if seconds < 0:
             raise ValueError("time only moves forward: seconds must be at least 0")
-        now = self.clock()
         changed = 0
         for rules in self._apis.values():
             plan = rules.auto_advance
             if seconds > 0:
-                changed += self._each_job(rules, plan.running, now, partial(_run, seconds=seconds))
+                changed += self._each_job(rules, plan.running, partial(_run, seconds=seconds))
             for status in plan.steps:
-                changed += self._each_job(rules, status, now, _step)
+                changed += self._each_job(rules, status, _step)
         return changed
 
     def reset(self, session: str | None = None) -> None:
@@ -107,14 +108,14 @@ class StateEngine:
     def close(self) -> None:
         self.store.close()
 
-    def _each_job(
-        self, rules: ApiRules, status: str, now: datetime, change: Callable[[Context, StoredJob], None]
-    ) -> int:
+    def _each_job(self, rules: ApiRules, status: str, change: Callable[[Context, StoredJob], None]) -> int:
         """Apply `change` to every job of the API in `status`, a batch per transaction; how many there were."""
         after, changed = 0, 0
         while True:
             with self.store.transaction() as tx:
                 batch = tx.jobs_in_status(rules.name, status, after, ADVANCE_BATCH)
+                # The time is read once the batch is read (and held, by a store that locks), as a request's is.
+                now = _constant(self.clock())
                 for session, stored in batch:
                     change(Context(rules, tx, session, StateRequest(session=session), now), stored)
             changed += len(batch)
@@ -176,6 +177,10 @@ def _step(context: Context, stored: StoredJob) -> None:
     if plan.progress_field is None:
         stored.hidden["progress"] = 0
         context.save(stored)
+
+
+def _constant(moment: datetime) -> Clock:
+    return lambda: moment
 
 
 def _progress(field: str | None, stored: StoredJob) -> float:

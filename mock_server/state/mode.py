@@ -29,9 +29,12 @@ class StatefulMode:
         self._ticker = AutoAdvancer(engine, auto_advance) if auto_advance else None
 
     @classmethod
-    def open(cls, apis: list[Api], state_file: str | Path | None, auto_advance: float | None) -> StatefulMode:
-        """Raises StateFileError for a state file that is not this mock's (it is left untouched)."""
-        engine = StateEngine.open(state_file, documents={api.name: api.document for api in apis})
+    def open(
+        cls, apis: list[Api], state_file: str | Path | None, auto_advance: float | None, state_url: str | None = None
+    ) -> StatefulMode:
+        """Raises StateFileError for a state store that is not this mock's or cannot be reached (left untouched)."""
+        documents = {api.name: api.document for api in apis}
+        engine = StateEngine.open(state_file, documents=documents, state_url=state_url)
         return cls(engine, apis, auto_advance)
 
     def responder(self, static: StaticResponder) -> Responder:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from .errors import ErrorKind, StateError
@@ -83,12 +84,20 @@ class Reader:
 
 
 class Context:
-    def __init__(self, rules: ApiRules, tx: Transaction, session: str, request: StateRequest, now: datetime) -> None:
+    def __init__(
+        self, rules: ApiRules, tx: Transaction, session: str, request: StateRequest, clock: Callable[[], datetime]
+    ) -> None:
         self.rules = rules
         self.tx = tx
         self.session = session
         self.request = request
-        self.now = now
+        self._clock = clock
+
+    @cached_property
+    def now(self) -> datetime:
+        """The time of this request's changes, read when first needed: after the handler has read (and the store
+        locked) the job it changes, so a change that waited for another one is stamped later than it."""
+        return self._clock()
 
     @property
     def lifecycle(self) -> Lifecycle:

@@ -1,7 +1,7 @@
 """SqliteJobStore: the `JobStore` of stateful mode, in memory or in a state file (see database.py).
 
 One connection serves every thread; a lock serializes transactions, and each is one SQLite transaction.
-Lists are answered by SQL over indexed expressions on the job documents (sql.py): a page reads its own rows,
+Lists are answered by SQL over indexed expressions on the job documents (sql.py, its SQLite dialect): a page reads its own rows,
 and an unfiltered count is read from `job_counts`, which triggers keep up to date.
 """
 
@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import sql
 from .database import open_database
 from .query import EVERY_JOB, Condition, Index, JobQuery
+from .sql import SQLITE
 from .store import JOURNAL_SIZE, JournalEntry, Row, StoredJob
 
 
@@ -46,11 +46,24 @@ class SqliteJobStore:
     def prepare(self, api: str, indexes: Iterable[Index]) -> None:
         with self.transaction():
             for index in indexes:
-                self._connection.execute(sql.create_index(api, index))
+                self._connection.execute(SQLITE.create_index(api, index))
+
+    def ticker_lease(self) -> SoleLease:
+        return SoleLease()
 
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+
+
+class SoleLease:
+    """The lease of a store no other process opens (memory, or a file this process locks): always held."""
+
+    def held(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
 
 
 def _dumps(value: Any) -> str:
@@ -74,20 +87,8 @@ class SqliteTransaction:
         return self._db.execute(query, (session, api, job_id)).fetchone() is not None
 
     def page(self, session: str, api: str, query: JobQuery, limit: int, offset: int = 0) -> list[Row]:
-        keys = sql.order(query.order)
-        where = sql.condition(query.where)
-        # The API as a constant: the planner then uses the API's own (partial) indexes.
-        clauses, parameters = ["session = ?", sql.api_is(api), f"({where.text})"], [session, *where.parameters]
-        if query.after is not None:
-            beyond = sql.after(keys, query.after)
-            clauses.append(beyond.text)
-            parameters.extend(beyond.parameters)
-        columns = ", ".join(sql.expression(key.field) for key in keys)
-        statement = (
-            f"SELECT id, body, hidden, seq, {columns} FROM jobs WHERE {' AND '.join(clauses)} "
-            f"ORDER BY {sql.order_by(keys)} LIMIT ? OFFSET ?"
-        )
-        rows = self._db.execute(statement, (*parameters, limit, offset))
+        statement = SQLITE.page(session, api, query, limit, offset)
+        rows = self._db.execute(statement.text, statement.parameters)
         return [Row(_stored(row[:4]), tuple(row[4:])) for row in rows]
 
     def count(self, session: str, api: str, where: Condition) -> int:
@@ -95,9 +96,8 @@ class SqliteTransaction:
             query = "SELECT jobs FROM job_counts WHERE session = ? AND api = ?"
             found = self._db.execute(query, (session, api)).fetchone()
             return int(found[0]) if found else 0
-        condition = sql.condition(where)
-        statement = f"SELECT count(*) FROM jobs WHERE session = ? AND {sql.api_is(api)} AND ({condition.text})"
-        return int(self._db.execute(statement, (session, *condition.parameters)).fetchone()[0])
+        statement = SQLITE.count(session, api, where)
+        return int(self._db.execute(statement.text, statement.parameters).fetchone()[0])
 
     def jobs_in_status(self, api: str, status: str, after: int, limit: int) -> list[tuple[str, StoredJob]]:
         rows = self._db.execute(

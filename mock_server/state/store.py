@@ -3,7 +3,8 @@
 Jobs are JSON documents of one API in one session; `hidden` holds per-job data that is not part of the job
 (a plan, internal progress). Every read and write happens in a `transaction()`: its reads and writes are
 atomic and transactions never interleave. Transactions are short: a list asks for one page (`page`, `count`)
-and never for every job, so one session's work does not hold up another's. `SqliteJobStore` implements it.
+and never for every job, so one session's work does not hold up another's. `SqliteJobStore` implements it for one process, `PostgresJobStore` for
+any number of processes on any number of hosts.
 """
 
 from __future__ import annotations
@@ -86,8 +87,22 @@ class Transaction(Protocol):
         ...
 
 
+class Lease(Protocol):
+    """A right that one process at a time holds among all that share the store (auto-advance's ticking)."""
+
+    def held(self) -> bool:
+        """Whether this process holds it now; takes it when it is free. Never waits for long."""
+        ...
+
+    def release(self) -> None: ...
+
+
 class JobStore(Protocol):
     def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+    def ticker_lease(self) -> Lease:
+        """The right to let time pass for every job of the store (one ticker moves them, however many processes)."""
+        ...
 
     def prepare(self, api: str, indexes: Iterable[Index]) -> None:
         """Make listing the API's jobs by each index cheap (once; the store keeps what it already has)."""

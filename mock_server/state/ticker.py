@@ -1,4 +1,9 @@
-"""Auto-advance: a daemon thread that lets the engine's time pass every `interval` seconds until stopped."""
+"""Auto-advance: a daemon thread that lets the engine's time pass every `interval` seconds until stopped.
+
+Every process of a shared store runs one, but only the holder of the store's ticker lease ticks: time moves
+once for the whole store. The others ask for the lease at each interval and take it over when its holder is
+gone; the new holder counts time from then, so no tick is applied twice.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import threading
 import time
 
 from .engine import StateEngine
+from .errors import StateError
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +23,7 @@ class AutoAdvancer:
             raise ValueError("the auto-advance interval must be a positive number of seconds")
         self.engine = engine
         self.interval = interval
+        self._lease = engine.store.ticker_lease()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -31,13 +38,24 @@ class AutoAdvancer:
             self._stopped.set()
             self._thread.join(timeout=max(5.0, self.interval))
             self._thread = None
+        self._lease.release()
 
     def _run(self) -> None:
-        last = time.monotonic()
+        # When this process last ticked; None while another process holds the lease.
+        last = time.monotonic() if self._lease.held() else None
         while not self._stopped.wait(self.interval):
             now = time.monotonic()
-            try:
-                self.engine.advance(now - last)
-            except Exception:  # a failed tick must not end auto-advance for the server's lifetime
-                log.exception("auto-advance tick failed")
+            if not self._lease.held():
+                last = None
+                continue
+            if last is not None:
+                self._tick(now - last)
             last = now
+
+    def _tick(self, seconds: float) -> None:
+        try:
+            self.engine.advance(seconds)
+        except StateError as error:  # the store is unavailable for now: the next tick tries again
+            log.warning("auto-advance tick failed: %s", error.message)
+        except Exception:  # a failed tick must not end auto-advance for the server's lifetime
+            log.exception("auto-advance tick failed")
