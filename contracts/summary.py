@@ -73,7 +73,7 @@ def verdict_line(result: RunResult) -> str:
     budget = "; ".join([f"{result.seconds:.1f} s of a {result.budget} s budget", *result.passes_out_of_time])
     verdict = VERDICTS[result.exit_code]
     if result.exit_code is ExitCode.VIOLATIONS and not result.findings:
-        verdict = "was not tested enough (coverage below --min-coverage)"
+        verdict = "was not tested enough: its coverage is below --min-coverage"
     return f"Result: the API {verdict} ({budget})."
 
 
