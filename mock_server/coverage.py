@@ -96,8 +96,8 @@ class _OperationCounts:
 class Coverage:
     """Counts exchanges against a universe of documented operations.
 
-    Not locked: every caller records from one thread (the mock's event loop, the runner's event loop over the
-    engine's events).
+    Not locked: every caller records from one thread (the mock's event loop; the runner's loop over the engine's
+    events).
     """
 
     def __init__(self, universe: Sequence[DocumentedOperation]) -> None:
@@ -271,6 +271,7 @@ class CoverageReport:
                     "unanswered": row.unanswered,
                     "query_parameters": row.query,
                     "body_fields": row.body,
+                    "names_not_listed": row.others_carried,
                 }
                 for row in self.rows
             ],
