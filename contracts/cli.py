@@ -59,7 +59,17 @@ def cli() -> None:
     is_flag=True,
     help="Only send requests that change nothing (GET, HEAD, OPTIONS): safe for production.",
 )
-@click.option("--report-dir", type=click.Path(path_type=Path), help="Write junit.xml and summary.md here.")
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    help="Write junit.xml, summary.md, report.html and coverage.json here.",
+)
+@click.option(
+    "--min-coverage",
+    type=float,
+    metavar="PCT",
+    help="Exit 1 when fewer than PCT % of the documented operation × status pairs were exercised.",
+)
 @click.option(
     "--request-timeout",
     type=float,

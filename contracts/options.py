@@ -40,6 +40,8 @@ class RunOptions:
     read_only: bool = False
     report_dir: Path | None = None
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    # Exit 1 when fewer than this share (%) of the documented operation × status pairs were exercised.
+    min_coverage: float | None = None
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -57,6 +59,8 @@ class RunOptions:
             raise OptionsError("--max-time must be at least 1 second")
         if self.rate_limit is not None and not RATE_LIMIT.match(self.rate_limit):
             raise OptionsError(f"--rate-limit takes REQUESTS/UNIT such as 10/s or 100/m, not {self.rate_limit!r}")
+        if self.min_coverage is not None and not 0 <= self.min_coverage <= 100:
+            raise OptionsError(f"--min-coverage takes a percentage from 0 to 100, not {self.min_coverage:g}")
         if self.checks is not None and not self.checks:
             raise OptionsError("--checks needs at least one check name")
 

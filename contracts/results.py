@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from mock_server.coverage import CoverageReport
+
 from .findings import Finding
+from .phases import PassRecord
 from .tally import OperationTally, Unanswered
 
 
@@ -34,6 +37,11 @@ class RunResult:
     # The passes that spent their whole share of the budget: "the fuzzing pass used all of its share (13 of 45 s)".
     passes_out_of_time: list[str] = field(default_factory=list)
     log: str = ""
+    coverage: CoverageReport | None = None
+    # Below `--min-coverage`: the sentence that says so, naming the pairs never exercised.
+    coverage_shortfall: str | None = None
+    cases: int = 0  # Schemathesis' own count of the cases it ran
+    passes: list[PassRecord] = field(default_factory=list)
 
     @property
     def not_exercised(self) -> list[OperationTally]:

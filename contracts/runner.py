@@ -16,18 +16,22 @@ from urllib.parse import urlparse
 import httpx
 import schemathesis
 import yaml
-from jobs_openapi import SpecError, read_document, spec_path
+from jobs_openapi import BUNDLED, SpecError, read_document, spec_path
 from pyrate_limiter import Limiter
 from schemathesis import BaseSchema
 from schemathesis.errors import LoaderError
 
+from mock_server.coverage import CoverageReport
+
 from .findings import CheckNames, collect
 from .options import OptionsError, RunOptions
+from .phases import PassRecord
 from .progress import Progress
 from .rate_limit import build_limiter
 from .redaction import Redactor
 from .reports import write_reports
 from .results import ExitCode, RunProblem, RunResult
+from .run_coverage import RunCoverage, documented_operation
 from .schemathesis_adapter import (
     ELASTIC_PHASES,
     Capabilities,
@@ -146,11 +150,14 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
     context = ExecutionContext(config=schema.config)
     names = CheckNames()
     tally = RunTally(selected_operations(schema))
+    api_name = options.api if options.api in BUNDLED else path.stem
+    coverage = RunCoverage([documented_operation(api_name, operation) for operation in operations_of(schema)])
     progress = Progress(stream=stream, operations_total=len(tally.operations))
     print(
         f"Testing {options.url} against {path.name}: {progress.operations_total} operations, seed {seed}", file=stream
     )
     out_of_time = []
+    records: list[PassRecord] = []
     for index, step in enumerate(passes):
         if index:
             seconds_left = deadline - time.monotonic()
@@ -159,13 +166,19 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
                 break
             schema = _load(path, facts, step.options(options, seed=seed, seconds_left=seconds_left), limiter)
         adapt_to(schema, capabilities)
-        one_pass = _drive(schema, context, (names.handle_event, tally.handle_event), progress)
+        record = PassRecord(step.name, step.budget)
+        records.append(record)
+        pass_started = time.monotonic()
+        handlers = (names.handle_event, tally.handle_event, coverage.handle_event, record.handle_event)
+        one_pass = _drive(schema, context, handlers, progress)
+        record.seconds = time.monotonic() - pass_started
         if context.stop_reason is StopReason.MAX_TIME and not one_pass.stopped:
             out_of_time.append(f"the {step.name} pass used all of its share ({step.budget} of {options.max_time} s)")
         if context.stop_reason not in (StopReason.COMPLETED, StopReason.MAX_TIME) and not one_pass.stopped:
             break  # interrupted, or the server went away
-    result = _verdict(context, names, redact, tally, options, base_path=_base_path(schema))
+    result = _verdict(context, names, redact, tally, coverage.coverage.report(), options, base_path=_base_path(schema))
     result.passes_out_of_time = out_of_time
+    result.passes = records
     result.seconds = time.monotonic() - started
     if options.report_dir is not None:
         write_reports(options.report_dir, result, options, seed=seed, redact=redact)
@@ -245,6 +258,7 @@ def _verdict(
     names: CheckNames,
     redact: Redactor,
     tally: RunTally,
+    coverage: CoverageReport,
     options: RunOptions,
     *,
     base_path: str,
@@ -259,7 +273,15 @@ def _verdict(
         operations=tally.operations,
         unanswered=tally.unanswered,
         budget=options.max_time,
+        coverage=coverage,
+        cases=context.statistic.total_cases,
     )
+    if options.min_coverage is not None and coverage.percent < options.min_coverage:
+        result.coverage_shortfall = (
+            f"{coverage.percent:.1f} % of the documented operation × status pairs were exercised "
+            f"({coverage.exercised_pairs} of {coverage.pairs}), below --min-coverage {options.min_coverage:g}; "
+            f"never exercised: {', '.join(coverage.missed)}"
+        )
     missed = result.not_exercised
     if missed:
         cause = why_not_exercised(
@@ -272,6 +294,6 @@ def _verdict(
         result.problem = f"the run hit {len(result.errors)} error(s) and could not test everything"
     if result.problem:
         result.exit_code = ExitCode.PROBLEM
-    elif result.findings:
+    elif result.findings or result.coverage_shortfall:
         result.exit_code = ExitCode.VIOLATIONS
     return result

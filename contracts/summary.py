@@ -40,6 +40,18 @@ def tested_line(result: RunResult) -> str:
     )
 
 
+def coverage_lines(result: RunResult) -> Iterator[str]:
+    """How much of the documented operation × status matrix the run exercised, and the shortfall, if any."""
+    report = result.coverage
+    if report is not None and report.pairs:
+        yield (
+            f"Coverage: {report.exercised_pairs}/{report.pairs} documented operation × status pairs exercised"
+            f" ({report.percent:.1f} %)."
+        )
+    if result.coverage_shortfall:
+        yield f"Coverage too low: {result.coverage_shortfall}."
+
+
 def unanswered_lines(result: RunResult) -> Iterator[str]:
     for what, counts in (
         ("timed out", result.unanswered.timeouts),
@@ -59,13 +71,17 @@ def operation_problem(operation: OperationTally) -> str:
 
 def verdict_line(result: RunResult) -> str:
     budget = "; ".join([f"{result.seconds:.1f} s of a {result.budget} s budget", *result.passes_out_of_time])
-    return f"Result: the API {VERDICTS[result.exit_code]} ({budget})."
+    verdict = VERDICTS[result.exit_code]
+    if result.exit_code is ExitCode.VIOLATIONS and not result.findings:
+        verdict = "was not tested enough: its coverage is below --min-coverage"
+    return f"Result: the API {verdict} ({budget})."
 
 
 def summary_lines(result: RunResult) -> Iterator[str]:
     """The report on stdout; without operations the run never started and only its problem is told."""
     if result.operations:
         yield tested_line(result)
+        yield from coverage_lines(result)
         yield from unanswered_lines(result)
         for operation in result.not_exercised:
             yield f"  {operation_problem(operation)}"
@@ -96,6 +112,7 @@ def markdown(result: RunResult, *, url: str, seed: int) -> str:
     ]
     if result.operations:
         lines.append(f"- {tested_line(result)}")
+    lines += [f"- {line}" for line in coverage_lines(result)]
     lines += [f"- {line}" for line in unanswered_lines(result)]
     lines.append("")
     if result.problem:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .exchanges import exchanges
 from .schemathesis_adapter import events, network_failure
 
 REFUSED = frozenset({401, 403})
@@ -108,17 +109,15 @@ class RunTally:
 
     def handle_event(self, event: events.EngineEvent) -> None:
         if isinstance(event, events.ScenarioFinished):
-            recorder = event.recorder
-            for case_id, interaction in recorder.interactions.items():
-                node = recorder.cases.get(case_id)
-                tally = self._by_label.get(node.value.operation.label if node is not None else recorder.label)
+            for exchange in exchanges(event):
+                tally = self._by_label.get(exchange.label)
                 if tally is None:
                     continue
-                if interaction.response is None:
+                if exchange.status is None:
                     tally.unanswered += 1
                 else:
-                    tally.statuses[interaction.response.status_code] += 1
-                    tally.seconds += interaction.response.elapsed
+                    tally.statuses[exchange.status] += 1
+                    tally.seconds += exchange.elapsed
         elif isinstance(event, events.NonFatalError):
             kind = network_failure(event.value)
             if kind == "timeout":

@@ -34,6 +34,8 @@ with warnings.catch_warnings():
 
 from mock_server.auth import BearerAuth
 from mock_server.cors import StampedCORSMiddleware
+from mock_server.coverage import documented_operations
+from mock_server.coverage_control import COVERAGE_PATH, CoverageControl
 from mock_server.docs import fixed_pages
 from mock_server.dynamic import DataGenerator
 from mock_server.example_overlay import with_recorded_examples
@@ -42,6 +44,8 @@ from mock_server.proxy.forwarder import VIOLATIONS_HEADER
 from mock_server.proxy.mode import ProxyMode
 from mock_server.proxy.settings import ProxySettings
 from mock_server.responder import Forwarder, Responder, StaticResponder
+from mock_server.router import api_for_path
+from mock_server.session_coverage import SessionCoverage
 from mock_server.spec import Api, load_api
 from mock_server.state import StateFileError
 from mock_server.state.mode import StatefulMode
@@ -121,6 +125,7 @@ class MockApp:
     asgi: ConnexionMiddleware
     apis: list[Api]
     mode: Mode
+    coverage: SessionCoverage
 
     def spec_files(self) -> list[Path]:
         return [api.source for api in self.apis]
@@ -141,6 +146,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
         mode = (mode_factory or MODES[settings.mode])(apis, settings)
     docs = {api.name: docs_paths(api) for api in apis}
     static = StaticResponder(DataGenerator(settings.seed))
+    coverage = SessionCoverage(documented_operations(apis))
     exposed = sorted(
         {
             "Allow",
@@ -167,6 +173,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 expose_headers=exposed,
                 max_age=600,
             ),
+            partial(CoverageControl, coverage=coverage, errors=api_for_path(apis, COVERAGE_PATH).errors),
             *mode.middlewares(),
             partial(
                 MockPipeline,
@@ -177,6 +184,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 docs_prefixes=tuple(ui.rstrip("/") for ui, _ in docs.values()),
                 limits=settings.limits,
                 forwarder=mode.forwarder(),
+                coverage=coverage,
             ),
             # Only what the pipeline passes on (the lifespan, docs, unknown paths) goes through these.
             LifespanMiddleware,
@@ -196,4 +204,4 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 serve_spec=False, swagger_ui_path=ui_path[len(prefix) :].rstrip("/"), spec_path=spec_path[len(prefix) :]
             ),
         )
-    return MockApp(middleware, apis, mode)
+    return MockApp(middleware, apis, mode, coverage)

@@ -219,7 +219,7 @@ def _settings(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
 
 def describe(app: MockApp, root: str) -> str:
     """What is served: each API's URLs, then every operation with its examples by status (default first)."""
-    lines = [f"jobs-mock serving on {root}   (GET {root}/ lists it as JSON)"]
+    lines = [f"jobs-mock serving on {root}   (GET {root}/ lists it as JSON; {root}/__mock/coverage: what was asked)"]
     for api in app.apis:
         ui, spec = docs_paths(api)
         lines.append(f"\n{api.title} {api.version} [{api.name}]  {root}{api.namespace}")
@@ -235,7 +235,10 @@ def describe(app: MockApp, root: str) -> str:
 
 def describe_proxy(app: MockApp, proxy: ProxySettings, root: str) -> str:
     """Where each API's traffic goes, and where findings are reported."""
-    lines = [f"jobs-mock proxy on {root}   (GET {root}/__mock/violations lists what broke the spec)"]
+    lines = [
+        f"jobs-mock proxy on {root}   (GET {root}/__mock/violations lists what broke the spec,"
+        f" {root}/__mock/coverage what the traffic exercised)"
+    ]
     for api in app.apis:
         lines.append(
             f"{api.title} {api.version} [{api.name}]  {root}{api.namespace} -> {proxy.upstreams[api.name]}{api.namespace}"

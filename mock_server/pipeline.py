@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -22,9 +23,10 @@ from mock_server.errors import BodyTooLarge, ClientGone, InvalidRequest, Request
 from mock_server.negotiation import NO_CONTROLS, parse_controls
 from mock_server.responder import Call, Forwarded, Forwarder, Responder
 from mock_server.router import Match, PathItem, Router, api_for_path
+from mock_server.session_coverage import SessionCoverage
 from mock_server.spec import Api, Operation
-from mock_server.validation import validate
-from mock_server.wire import UNEXPECTED_FAILURE, Reply, Request, not_allowed, send_reply
+from mock_server.validation import json_body, split_content_type, validate
+from mock_server.wire import JSON_MEDIA_TYPE, UNEXPECTED_FAILURE, Reply, Request, not_allowed, send_reply
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,13 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Limits:
     max_body_bytes: int = 1_048_576
+
+
+@dataclass(slots=True)
+class Sent:
+    """What coverage counts of a request beyond its view, learnt while it is answered."""
+
+    body: Any = None  # the JSON body as parsed, once valid
 
 
 class MockPipeline:
@@ -46,8 +55,10 @@ class MockPipeline:
         docs_prefixes: tuple[str, ...],
         limits: Limits = Limits(),
         forwarder: Forwarder | None = None,
+        coverage: SessionCoverage | None = None,
     ) -> None:
         self.app = app
+        self.coverage = coverage
         self.forwarder = forwarder
         self.docs_prefixes = docs_prefixes
         self.apis = apis
@@ -71,10 +82,13 @@ class MockPipeline:
             return
         operation = match.item.methods.get(request.method)
         if operation is None:
-            await send_reply(send, _no_such_method(match.item, request.method))
+            refusal = _no_such_method(match.item, request.method)
+            self._count(request, None, refusal)
+            await send_reply(send, refusal)
             return
+        sent = Sent()
         try:
-            reply = await self._answer(operation, match, request, receive)
+            reply = await self._answer(operation, match, request, receive, sent)
         except ClientGone:
             return
         except RequestError as error:
@@ -82,7 +96,14 @@ class MockPipeline:
         except Exception:
             logger.exception("jobs-mock failed to answer %s %s", request.method, request.path)
             reply = error_reply(match.item.api.errors, RequestError(500, [Violation(None, UNEXPECTED_FAILURE)]))
+        self._count(request, operation, reply, sent.body)
         await send_reply(send, reply)
+
+    def _count(self, request: Request, operation: Operation | None, reply: Reply, body: Any = None) -> None:
+        if self.coverage is not None:
+            self.coverage.record(
+                request.session, operation, reply.status, example=reply.example, query=request.query, body=body
+            )
 
     async def _unrouted(self, request: Request, receive: Receive, send: Send) -> None:
         path = request.path
@@ -92,9 +113,13 @@ class MockPipeline:
         elif path.startswith(self.docs_prefixes):
             await self.app(request.scope, receive, send)
         else:
-            await send_reply(send, not_found_reply(self.apis, path))
+            reply = not_found_reply(self.apis, path)
+            self._count(request, None, reply)
+            await send_reply(send, reply)
 
-    async def _answer(self, operation: Operation, match: Match, request: Request, receive: Receive) -> Reply:
+    async def _answer(
+        self, operation: Operation, match: Match, request: Request, receive: Receive, sent: Sent
+    ) -> Reply:
         """Auth, then controls and validation together, then the responder; each refuses with a `RequestError`."""
         headers = request.headers
         if operation.secured:
@@ -111,6 +136,7 @@ class MockPipeline:
             raise InvalidRequest([*bad_controls, *error.violations]) from None
         if bad_controls:
             raise InvalidRequest(bad_controls)
+        sent.body = valid.body
         request_key = f"{request.method} {request.path}?{request.query_string}"
         call = Call(
             match.item.api,
@@ -171,6 +197,7 @@ class MockPipeline:
         except Exception:
             logger.exception("jobs-mock failed to forward %s %s", method, request.path)
             reply = error_reply(api.errors, RequestError(500, [Violation(None, UNEXPECTED_FAILURE)]))
+        self._count(request, operation, reply, _json_or_none(body, request) if operation else None)
         await send_reply(send, reply)
 
     def _refusal(self, operation: Operation, match: Match, request: Request, body: bytes) -> RequestError | None:
@@ -189,6 +216,15 @@ class MockPipeline:
         if unauthorized is not None:
             return RequestError(401, [*unauthorized.violations, *invalid], headers=unauthorized.headers)
         return InvalidRequest(invalid) if invalid else None
+
+
+def _json_or_none(body: bytes, request: Request) -> Any:
+    """A forwarded JSON body as a value, for coverage; None for any other body."""
+    media_type, options = split_content_type(request.content_type)
+    if not body or media_type != JSON_MEDIA_TYPE:
+        return None
+    value, problems = json_body(body, options)
+    return None if problems else value
 
 
 def _method_not_allowed(item: PathItem, method: str) -> Violation:

@@ -54,11 +54,11 @@ class Forwarder(Protocol):
     async def forward(self, request: Forwarded) -> Reply: ...
 
 
-def body_reply(response: Response, body: bytes) -> Reply:
+def body_reply(response: Response, body: bytes, example: str | None = None) -> Reply:
     headers = [*response.headers]
     if response.media_type is not None:
         headers.append((b"content-type", response.media_type.encode()))
-    return Reply(response.status, body if response.media_type is not None else b"", headers)
+    return Reply(response.status, body if response.media_type is not None else b"", headers, example)
 
 
 class StaticResponder:
@@ -72,7 +72,8 @@ class StaticResponder:
 
     def render(self, call: Call, choice: Choice) -> Reply:
         if choice.example is not None:
-            return body_reply(choice.response, choice.example.template.render(call.path_params))
+            example = choice.example
+            return body_reply(choice.response, example.template.render(call.path_params), example.name)
         try:
             value = self.generator.generate(choice.response, call.request_key)
         except GenerationError as error:

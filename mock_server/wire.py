@@ -42,6 +42,7 @@ class Reply:
     status: int
     body: bytes = b""
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    example: str | None = None  # the documented example this answer serves, for coverage
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
