@@ -13,7 +13,7 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.harness import mock_command
+from bench.commands import mock_command
 from bench.model import FULL
 from bench.scenarios import all_scenarios
 from bench.servers import RunningServer

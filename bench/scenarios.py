@@ -116,3 +116,51 @@ def all_scenarios() -> list[Scenario]:
             error_schema_ref="#/components/schemas/Errors",
         ),
     ]
+
+
+STATE_GET, STATE_LIST, STATE_CREATE = "state-get", "state-list", "state-create"
+STATE_PAGE_SIZE = 20
+
+
+def create_job_scenario() -> Scenario:
+    """Create a job with the spec's documented body: the stateful scenario, and how the store is filled."""
+    return Scenario(
+        STATE_CREATE,
+        "Create a job (stateful)",
+        "flatfile",
+        "POST",
+        _url_path("flatfile", "/jobs"),
+        200,
+        {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true", "Content-Type": "application/json"},
+        _json(first_request_example(load_spec("flatfile"), "createJob")),
+        operation_id="createJob",
+    )
+
+
+def list_page_scenario() -> Scenario:
+    """The second page of 20 jobs, newest first."""
+    return Scenario(
+        STATE_LIST,
+        f"List a page of {STATE_PAGE_SIZE} jobs (stateful)",
+        "flatfile",
+        "GET",
+        _url_path("flatfile", f"/jobs?pageSize={STATE_PAGE_SIZE}&pageNumber=2"),
+        200,
+        {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"},
+        operation_id="listJobs",
+    )
+
+
+def stateful_scenarios(job_id: str) -> list[Scenario]:
+    """Get a job that exists, a page of 20 jobs, a create; in the order they run (a create grows the store)."""
+    get = Scenario(
+        STATE_GET,
+        "Get a job that exists (stateful)",
+        "flatfile",
+        "GET",
+        _url_path("flatfile", f"/jobs/{job_id}"),
+        200,
+        {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"},
+        operation_id="getJob",
+    )
+    return [get, list_page_scenario(), create_job_scenario()]
