@@ -111,7 +111,10 @@ def note_unchecked(scenario: Scenario, label: str, answer: Answer) -> PeerVerdic
     problems = conformance_problems(scenario, label, answer)
     if not serves:
         problems = [f"{problems[0]} (left out of its figures)"]
-    return PeerVerdict(serves, problems[:3] + ([f"… and {len(problems) - 3} more"] if len(problems) > 3 else []))
+    if not problems:
+        return PeerVerdict(serves, [])
+    more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+    return PeerVerdict(serves, ["; ".join(problems[:3]) + more])
 
 
 def judge(scenario: Scenario, mock: Answer, prism: Answer) -> Verdict:
