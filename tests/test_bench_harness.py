@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
+from pathlib import Path
 
 import pytest
 from openapi_schema_validator import OAS30Validator
@@ -29,6 +31,7 @@ from bench.model import (
 from bench.prism_spec import base_path, fold_base_path
 from bench.proxied import PROXY_SCENARIO
 from bench.report import (
+    chart,
     evaluate_targets,
     growth_table,
     proxy_table,
@@ -464,3 +467,11 @@ def test_the_lock_pins_the_peers_of_the_issue() -> None:
     packages = json.loads((BENCH_DIR / "package-lock.json").read_text())["packages"]
     assert packages["node_modules/@stoplight/prism-cli"]["version"] == "5.16.0"
     assert packages["node_modules/@mockoon/cli"]["version"] == "9.9.0"
+
+
+def test_the_chart_is_drawn_when_steps_are_missing(tmp_path: Path) -> None:
+    target = tmp_path / "chart.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chart(summarize(STATIC_RUNS), [SCENARIOS["get-job"], SCENARIOS["sift-retry"]], 32, target, [], [])
+    assert target.read_bytes().startswith(b"\x89PNG")
