@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import io
 import os
 import shutil
 import signal
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     ensure_wrk()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (`cmd &`)
-    sys.stdout.reconfigure(line_buffering=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     arguments.results_dir.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
     work_dir = Path(tempfile.mkdtemp(prefix="run-", suffix=".tmp", dir=arguments.results_dir))

@@ -51,7 +51,8 @@ def json_type(value: Any) -> str:
         return "number"
     if value is None:
         return "null"
-    return {dict: "object", list: "array", str: "string"}[type(value)]
+    names: dict[type, str] = {dict: "object", list: "array", str: "string"}
+    return names[type(value)]
 
 
 def shape_differences(left: Any, right: Any, pointer: str = "") -> list[str]:

@@ -31,7 +31,8 @@ class Scenario:
     def documented_schema(self) -> dict[str, Any]:
         spec = load_spec(self.api)
         if self.operation_id is None:
-            return resolve(spec, {"$ref": self.error_schema_ref})
+            schema: dict[str, Any] = resolve(spec, {"$ref": self.error_schema_ref})
+            return schema
         return response_schema(spec, self.operation_id, self.expected_status)
 
 

@@ -22,7 +22,8 @@ START_TIMEOUT_S = 60.0
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def request(port: int, scenario: Scenario, timeout_s: float = 10.0) -> Answer:
