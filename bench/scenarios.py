@@ -10,6 +10,8 @@ from bench.spec import first_request_example, load_spec, resolve, response_schem
 TOKEN = "bench-token"
 JOB_ID = "us_jb_bench42"
 SIFT_JOB_ID = "0b5e3c1a-6d2f-4e8b-9a7c-1f3d5e7a9b42"
+FLATFILE_HEADERS = {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"}
+JSON_HEADERS = {**FLATFILE_HEADERS, "Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,6 @@ def _url_path(api: str, path: str) -> str:
 
 
 def all_scenarios() -> list[Scenario]:
-    flatfile_headers = {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"}
-    json_headers = {**flatfile_headers, "Content-Type": "application/json"}
     plan = first_request_example(load_spec("flatfile"), "replaceJobPlan")
     return [
         Scenario(
@@ -57,7 +57,7 @@ def all_scenarios() -> list[Scenario]:
             "GET",
             _url_path("flatfile", f"/jobs/{JOB_ID}"),
             200,
-            flatfile_headers,
+            FLATFILE_HEADERS,
             operation_id="getJob",
             measures_ceiling=True,
         ),
@@ -71,7 +71,7 @@ def all_scenarios() -> list[Scenario]:
                 "/jobs?environmentId=us_env_bench&pageSize=10&pageNumber=2&sortDirection=asc&excludeChildJobs=true",
             ),
             200,
-            flatfile_headers,
+            FLATFILE_HEADERS,
             operation_id="listJobs",
         ),
         Scenario(
@@ -81,7 +81,7 @@ def all_scenarios() -> list[Scenario]:
             "PUT",
             _url_path("flatfile", f"/jobs/{JOB_ID}/plan"),
             200,
-            json_headers,
+            JSON_HEADERS,
             _json(plan),
             operation_id="replaceJobPlan",
         ),
@@ -92,7 +92,7 @@ def all_scenarios() -> list[Scenario]:
             "PUT",
             _url_path("flatfile", f"/jobs/{JOB_ID}/plan"),
             400,
-            json_headers,
+            JSON_HEADERS,
             _json({"fieldMapping": "not-a-list", "fileId": 42}),
             operation_id="replaceJobPlan",
         ),
@@ -113,7 +113,7 @@ def all_scenarios() -> list[Scenario]:
             "GET",
             _url_path("flatfile", "/no-such-resource"),
             404,
-            flatfile_headers,
+            FLATFILE_HEADERS,
             error_schema_ref="#/components/schemas/Errors",
         ),
     ]
@@ -132,7 +132,7 @@ def create_job_scenario() -> Scenario:
         "POST",
         _url_path("flatfile", "/jobs"),
         200,
-        {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true", "Content-Type": "application/json"},
+        JSON_HEADERS,
         _json(first_request_example(load_spec("flatfile"), "createJob")),
         operation_id="createJob",
     )
@@ -147,7 +147,7 @@ def list_page_scenario() -> Scenario:
         "GET",
         _url_path("flatfile", f"/jobs?pageSize={STATE_PAGE_SIZE}&pageNumber=2"),
         200,
-        {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"},
+        FLATFILE_HEADERS,
         operation_id="listJobs",
     )
 
@@ -161,7 +161,7 @@ def stateful_scenarios(job_id: str) -> list[Scenario]:
         "GET",
         _url_path("flatfile", f"/jobs/{job_id}"),
         200,
-        {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"},
+        FLATFILE_HEADERS,
         operation_id="getJob",
     )
     return [get, list_page_scenario(), create_job_scenario()]
