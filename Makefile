@@ -27,7 +27,7 @@ test: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/jobs-mock serve $(ARGS)
 
-# Side-by-side benchmark against Prism (bench/); never part of `make test`. BENCH_ARGS=--quick for a smoke run.
+# Side-by-side benchmark against Prism and Mockoon (bench/); never part of `make test`. BENCH_ARGS=--quick for a smoke run.
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml

@@ -6,7 +6,7 @@ import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bench.tools import command_output
+from bench.tools import Peers, command_output
 
 PYTHON_PACKAGES = (
     "jobs-contract-kit",
@@ -35,7 +35,7 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-def describe(prism_bin: Path, repo_dir: Path) -> dict[str, str]:
+def describe(peers: Peers, repo_dir: Path) -> dict[str, str]:
     commit = subprocess.run(
         ["git", "-C", str(repo_dir), "describe", "--always", "--dirty"], capture_output=True, text=True
     ).stdout.strip()
@@ -44,7 +44,8 @@ def describe(prism_bin: Path, repo_dir: Path) -> dict[str, str]:
         "machine": f"{_cpu_model()}, {len(os.sched_getaffinity(0))} cores, Linux {platform.release()}",
         "python": platform.python_version(),
         **{name: _package_version(name) for name in PYTHON_PACKAGES},
-        "prism (@stoplight/prism-cli)": command_output([str(prism_bin), "--version"]),
+        "prism (@stoplight/prism-cli)": command_output([str(peers.prism), "--version"]),
+        "mockoon (@mockoon/cli)": command_output([str(peers.mockoon), "--version"]),
         "node": command_output(["node", "--version"]),
         "wrk": command_output(["wrk", "--version"]),
     }

@@ -11,6 +11,11 @@
 When Prism's body is not in the documented shape (its own problem+json for a path it cannot route), only
 1-3 apply, and the gate records that difference as a note: it is a fidelity gap of Prism, not a reason to
 refuse a speed comparison.
+
+Mockoon validates nothing (no auth, no parameters, no body), so it is not held to any of this: `note_unchecked`
+records how its answer differs from the documented one, and a scenario it does not answer with the expected
+status is left out of its figures. The stateful and proxy scenarios have no peer to be alike with:
+`conformance_problems` holds one answer to 1-3.
 """
 
 import json
@@ -21,6 +26,10 @@ from openapi_schema_validator import OAS30Validator
 
 from bench.scenarios import Scenario
 from bench.spec import load_spec
+
+
+class GateFailed(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,8 @@ def json_type(value: Any) -> str:
         return "number"
     if value is None:
         return "null"
-    return {dict: "object", list: "array", str: "string"}[type(value)]
+    names: dict[type, str] = {dict: "object", list: "array", str: "string"}
+    return names[type(value)]
 
 
 def shape_differences(left: Any, right: Any, pointer: str = "") -> list[str]:
@@ -77,6 +87,35 @@ def _parse(label: str, answer: Answer, problems: list[str]) -> Any:
     except ValueError:
         problems.append(f"{label} body is not JSON: {answer.body[:200]!r}")
         return None
+
+
+def conformance_problems(scenario: Scenario, label: str, answer: Answer) -> list[str]:
+    """1-3 above for one server's answer."""
+    problems: list[str] = []
+    if answer.status != scenario.expected_status:
+        return [f"{label} answered {answer.status}, expected {scenario.expected_status}: {answer.body[:200]!r}"]
+    body = _parse(label, answer, problems)
+    if problems:
+        return problems
+    return [f"{label} body {error}" for error in schema_errors(scenario.api, scenario.documented_schema(), body)]
+
+
+@dataclass(frozen=True)
+class PeerVerdict:
+    serves: bool  # answered with the scenario's expected status: its speed is comparable
+    notes: list[str]
+
+
+def note_unchecked(scenario: Scenario, label: str, answer: Answer) -> PeerVerdict:
+    """A peer that validates nothing: how its answer differs from the documented one, never a refusal."""
+    serves = answer.status == scenario.expected_status
+    problems = conformance_problems(scenario, label, answer)
+    if not serves:
+        problems = [f"{problems[0]} (left out of its figures)"]
+    if not problems:
+        return PeerVerdict(serves, [])
+    more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+    return PeerVerdict(serves, ["; ".join(problems[:3]) + more])
 
 
 def judge(scenario: Scenario, mock: Answer, prism: Answer) -> Verdict:

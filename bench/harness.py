@@ -1,84 +1,37 @@
-"""One benchmark run: start-up times, the correctness gate, then alternating load runs on every server."""
+"""One benchmark run: start-up times, the correctness gate, then alternating load runs on every server, then the
+scaling, stateful and proxy steps."""
 
 import dataclasses
 import os
-import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.gate import Answer, judge
+from bench.commands import ceiling_command, mock_command, mockoon_command, prism_command
+from bench.gate import Answer, GateFailed, judge, note_unchecked
 from bench.model import (
     CEILING,
     MOCK,
+    MOCK_QUIET,
+    MOCKOON,
     PRISM,
     SCALING_CONNECTIONS,
     Measurement,
     RunResult,
+    ServerCommand,
     Settings,
     unexpected_answers,
     workers_label,
 )
 from bench.prism_spec import write_prism_spec
+from bench.proxied import proxy_runs
 from bench.scenarios import Scenario
-from bench.servers import CpuSnapshot, RunningServer, ServerCommand, request
+from bench.servers import CpuSnapshot, RunningServer, request
+from bench.stateful import stateful_runs
+from bench.tools import Peers
 from bench.wrk import lua_script, run_wrk, wrk_command
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-
-
-class GateFailed(Exception):
-    pass
-
-
-def mock_command(api: str, workers: int = 1) -> ServerCommand:
-    label = MOCK if workers == 1 else workers_label(workers)
-    return ServerCommand(
-        label,
-        (
-            sys.executable,
-            "-m",
-            "mock_server",
-            "serve",
-            api,
-            "--port",
-            "{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ),
-    )
-
-
-def prism_command(prism_bin: Path, spec: Path) -> ServerCommand:
-    return ServerCommand(PRISM, (str(prism_bin), "mock", "-h", "127.0.0.1", "-p", "{port}", "-v", "warn", str(spec)))
-
-
-def ceiling_command(body_file: Path, path: str) -> ServerCommand:
-    return ServerCommand(
-        CEILING,
-        (
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.ceiling:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--workers",
-            "1",
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ),
-        {"BENCH_CEILING_BODY": str(body_file), "BENCH_CEILING_PATH": path, "PYTHONPATH": str(REPO_DIR)},
-    )
+STATEFUL, PROXY = "stateful", "proxy"  # the steps `--scenario` names beside the static scenarios
 
 
 class Harness:
@@ -86,24 +39,33 @@ class Harness:
         self,
         settings: Settings,
         scenarios: list[Scenario],
-        prism_bin: Path,
+        peers: Peers,
         work_dir: Path,
+        steps: frozenset[str] = frozenset({STATEFUL, PROXY}),
         say: Callable[[str], None] = print,
     ) -> None:
         self.settings = settings
         self.scenarios = scenarios
-        self.prism_bin = prism_bin
+        self.peers = peers
         self.work_dir = work_dir
+        self.steps = steps
         self.say = say
         self.commands_run: list[str] = []
         self.gate_notes: list[str] = []
+        self.skipped: list[str] = []
 
     def launch(
-        self, stack: ExitStack, command: ServerCommand, name: str, probe: Scenario, cpus: str | None = None
+        self,
+        stack: ExitStack,
+        command: ServerCommand,
+        name: str,
+        probe: Scenario,
+        cpus: str | None = None,
+        any_status: bool = False,
     ) -> tuple[RunningServer, float]:
         cpus = cpus or self.settings.server_cpus
         server = stack.enter_context(RunningServer(command, cpus, self.work_dir / f"{name}.log"))
-        seconds = server.wait_first_response(probe)
+        seconds = server.wait_first_response(probe, any_status)
         self._record(command.display(cpus))
         return server, seconds
 
@@ -111,39 +73,58 @@ class Harness:
         if command_line not in self.commands_run:
             self.commands_run.append(command_line)
 
+    def peer_spec(self, api: str) -> Path:
+        """The spec copy every peer is fed (base path folded into the paths)."""
+        return write_prism_spec(api, self.work_dir)
+
     def server_commands(self, api: str) -> dict[str, ServerCommand]:
-        return {MOCK: mock_command(api), PRISM: prism_command(self.prism_bin, write_prism_spec(api, self.work_dir))}
+        spec = self.peer_spec(api)
+        return {
+            MOCK: mock_command(api, quiet=False),
+            MOCK_QUIET: mock_command(api),
+            PRISM: prism_command(self.peers.prism, spec),
+            MOCKOON: mockoon_command(self.peers.mockoon, spec),
+        }
 
     def startup_times(self, probe: Scenario) -> dict[str, list[float]]:
-        """Launch each server alone, alternating which goes first, and time its first right answer."""
-        commands = self.server_commands(probe.api)
+        """Launch each server alone (jobs-mock at its default level), alternating the order, and time its first
+        right answer."""
+        commands = {label: command for label, command in self.server_commands(probe.api).items() if label != MOCK_QUIET}
         times: dict[str, list[float]] = {label: [] for label in commands}
         order = list(commands)
         for launch in range(self.settings.startup_launches):
             for label in order if launch % 2 == 0 else order[::-1]:
                 with ExitStack() as stack:
-                    _, seconds = self.launch(stack, commands[label], f"startup-{label}-{launch}", probe)
+                    _, seconds = self.launch(
+                        stack, commands[label], f"startup-{label}-{launch}", probe, any_status=label == MOCKOON
+                    )
                 times[label].append(seconds)
                 self.say(f"start-up {label}: {seconds:.3f} s")
         return times
 
-    def check_gate(self, servers: dict[tuple[str, str], RunningServer]) -> dict[str, Answer]:
-        """Every scenario on both servers; returns the mock's answers, raises GateFailed with every reason."""
+    def check_gate(self, servers: dict[tuple[str, str], RunningServer]) -> tuple[dict[str, Answer], list[str]]:
+        """Every scenario on every server: the mock's answers and the scenarios Mockoon serves; raises GateFailed
+        with every reason when jobs-mock and Prism do not answer alike."""
         failures: list[str] = []
         mock_answers: dict[str, Answer] = {}
+        mockoon_serves: list[str] = []
         for scenario in self.scenarios:
-            mock = request(servers[MOCK, scenario.api].port, scenario)
             prism = request(servers[PRISM, scenario.api].port, scenario)
-            verdict = judge(scenario, mock, prism)
-            failures += [f"{scenario.name}: {problem}" for problem in verdict.problems]
+            for label in (MOCK, MOCK_QUIET):
+                verdict = judge(scenario, request(servers[label, scenario.api].port, scenario), prism)
+                failures += [f"{scenario.name} ({label}): {problem}" for problem in verdict.problems]
             self.gate_notes += [f"{scenario.name}: {note}" for note in verdict.notes]
-            mock_answers[scenario.name] = mock
+            mock_answers[scenario.name] = request(servers[MOCK_QUIET, scenario.api].port, scenario)
+            mockoon = note_unchecked(scenario, "Mockoon", request(servers[MOCKOON, scenario.api].port, scenario))
+            self.gate_notes += [f"{scenario.name}: {note}" for note in mockoon.notes]
+            if mockoon.serves:
+                mockoon_serves.append(scenario.name)
         if failures:
             raise GateFailed(
                 "the servers do not answer alike, so their speeds are not comparable:\n  " + "\n  ".join(failures)
             )
-        self.say(f"gate: {len(self.scenarios)} scenarios answered alike")
-        return mock_answers
+        self.say(f"gate: {len(self.scenarios)} scenarios answered alike; Mockoon serves {', '.join(mockoon_serves)}")
+        return mock_answers, mockoon_serves
 
     def measure(
         self,
@@ -191,9 +172,14 @@ class Harness:
         return dataclasses.replace(min(tries, key=lambda m: m.other_cores), attempts=len(tries))
 
     def load_runs(
-        self, scenario: Scenario, servers: dict[str, RunningServer], connection_counts: tuple[int, ...], load_cpus: str
+        self,
+        scenario: Scenario,
+        servers: dict[str, RunningServer],
+        connection_counts: tuple[int, ...],
+        load_cpus: str | None = None,
     ) -> list[Measurement]:
         settings = self.settings
+        load_cpus = load_cpus or settings.load_cpus
         labels = list(servers)
         for label in labels:  # warm-up, not recorded: JITs, caches and connection pools settle
             self.measure(scenario, label, servers[label], max(connection_counts), -1, settings.warmup_s, load_cpus)
@@ -205,13 +191,13 @@ class Harness:
                     measurement = self.measure_quietly(scenario, label, servers[label], connections, repeat, load_cpus)
                     measurements.append(measurement)
                     self.say(
-                        f"{scenario.name:>13} c={connections:<3} {label:>9}: "
+                        f"{scenario.name:>13} c={connections:<3} {label:>20}: "
                         f"{measurement.load.requests_per_second:8.0f} req/s  p99 {measurement.load.p99_us / 1000:7.2f} ms"
                         f"  (other processes: {measurement.other_cores:.2f} cores, attempt(s) {measurement.attempts})"
                     )
         return measurements
 
-    def run(self) -> "RunResult":
+    def run(self) -> RunResult:
         probe = next(s for s in self.scenarios if s.measures_ceiling)
         startup = self.startup_times(probe)
         measurements: list[Measurement] = []
@@ -220,20 +206,38 @@ class Harness:
             for api in sorted({scenario.api for scenario in self.scenarios}):
                 probe_for_api = next(s for s in self.scenarios if s.api == api)
                 for label, command in self.server_commands(api).items():
-                    servers[label, api], _ = self.launch(stack, command, f"{label}-{api}", probe_for_api)
-            mock_answers = self.check_gate(servers)
+                    # Mockoon may not route the probe as documented (the gate notes it): any answer means it is up.
+                    launched = self.launch(stack, command, f"{label}-{api}", probe_for_api, any_status=label == MOCKOON)
+                    servers[label, api] = launched[0]
+            mock_answers, mockoon_serves = self.check_gate(servers)
             body_file = self.work_dir / "ceiling-body.json"
             body_file.write_bytes(mock_answers[probe.name].body)
             ceiling, _ = self.launch(stack, ceiling_command(body_file, probe.path), "ceiling", probe)
             if request(ceiling.port, probe).body != body_file.read_bytes():
                 raise GateFailed("the Starlette ceiling does not return the mock's get-a-job bytes")
             for scenario in self.scenarios:
-                on_load = {MOCK: servers[MOCK, scenario.api], PRISM: servers[PRISM, scenario.api]}
+                on_load = {label: servers[label, scenario.api] for label in (MOCK, MOCK_QUIET, PRISM)}
+                if scenario.name in mockoon_serves:
+                    on_load[MOCKOON] = servers[MOCKOON, scenario.api]
                 if scenario.measures_ceiling:
                     on_load[CEILING] = ceiling
-                measurements += self.load_runs(scenario, on_load, self.settings.connections, self.settings.load_cpus)
+                measurements += self.load_runs(scenario, on_load, self.settings.connections)
         scaling = self.workers_scaling(probe)
-        return RunResult(self.settings, startup, measurements, self.gate_notes, self.commands_run, scaling)
+        stateful, growth = stateful_runs(self) if STATEFUL in self.steps else ([], {})
+        proxy = proxy_runs(self, probe, body_file) if PROXY in self.steps else []
+        return RunResult(
+            self.settings,
+            startup,
+            measurements,
+            self.gate_notes,
+            self.commands_run,
+            scaling,
+            stateful,
+            growth,
+            proxy,
+            self.skipped,
+            {MOCKOON: mockoon_serves},
+        )
 
     def workers_scaling(self, probe: Scenario) -> list[Measurement]:
         """`jobs-mock serve --workers N` on get-a-job, the servers taking turns; the servers and wrk are free to use

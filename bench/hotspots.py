@@ -13,10 +13,11 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.harness import mock_command
-from bench.model import FULL
-from bench.scenarios import all_scenarios
+from bench.commands import mock_command, stateful_command
+from bench.model import FULL, ServerCommand
+from bench.scenarios import all_scenarios, list_page_scenario, stateful_scenarios
 from bench.servers import RunningServer
+from bench.stateful import fill
 from bench.tools import ensure_wrk
 from bench.wrk import lua_script, wrk_command
 
@@ -60,19 +61,37 @@ def ours(counts: Counter[str]) -> Counter[str]:
     return Counter({name: n for name, n in counts.items() if "(mock_server/" in name})
 
 
+STATEFUL_NAMES = [scenario.name for scenario in stateful_scenarios("")]
+STORES = ("memory", "sqlite")
+
+
+def _command(arguments: argparse.Namespace, api: str, work_dir: Path) -> ServerCommand:
+    if arguments.scenario not in STATEFUL_NAMES:
+        return mock_command(api, quiet=not arguments.default_log)
+    store = ("--state-file", str(work_dir / "state.db")) if arguments.store == "sqlite" else ()
+    return stateful_command(arguments.store, api, store)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hotspots", description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default="get-job", choices=[s.name for s in all_scenarios()])
+    parser.add_argument("--scenario", default="get-job", choices=[s.name for s in all_scenarios()] + STATEFUL_NAMES)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load and sampling")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--default-log", action="store_true", help="the mock at its default log level (access log)")
+    parser.add_argument("--store", choices=STORES, default="sqlite", help="stateful scenarios: where jobs are kept")
+    parser.add_argument("--jobs", type=int, default=1000, help="stateful scenarios: jobs in the store")
     arguments = parser.parse_args(argv)
-    scenario = next(s for s in all_scenarios() if s.name == arguments.scenario)
     ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="hotspots-") as work, ExitStack() as stack:
         work_dir = Path(work)
-        server = stack.enter_context(RunningServer(mock_command(scenario.api), FULL.server_cpus, work_dir / "mock.log"))
+        scenario = next((s for s in all_scenarios() if s.name == arguments.scenario), list_page_scenario())
+        command = _command(arguments, scenario.api, work_dir)
+        server = stack.enter_context(RunningServer(command, FULL.server_cpus, work_dir / "mock.log"))
         server.wait_first_response(scenario)
+        if arguments.scenario in STATEFUL_NAMES:
+            _, job_id = fill(server.port, arguments.jobs, list_page_scenario())
+            scenario = next(s for s in stateful_scenarios(job_id) if s.name == arguments.scenario)
         script = work_dir / "load.lua"
         script.write_text(lua_script(scenario), encoding="utf-8")
         load = subprocess.Popen(

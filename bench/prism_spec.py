@@ -13,7 +13,7 @@ from bench.spec import load_spec
 def base_path(spec: dict[str, Any]) -> str:
     """The path of the first server URL, without a trailing slash ("" when there is none)."""
     servers = spec.get("servers") or [{"url": "/"}]
-    return urlsplit(servers[0]["url"]).path.rstrip("/")
+    return str(urlsplit(servers[0]["url"]).path).rstrip("/")
 
 
 def fold_base_path(spec: dict[str, Any]) -> dict[str, Any]:

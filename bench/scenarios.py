@@ -10,6 +10,8 @@ from bench.spec import first_request_example, load_spec, resolve, response_schem
 TOKEN = "bench-token"
 JOB_ID = "us_jb_bench42"
 SIFT_JOB_ID = "0b5e3c1a-6d2f-4e8b-9a7c-1f3d5e7a9b42"
+FLATFILE_HEADERS = {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"}
+JSON_HEADERS = {**FLATFILE_HEADERS, "Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class Scenario:
     def documented_schema(self) -> dict[str, Any]:
         spec = load_spec(self.api)
         if self.operation_id is None:
-            return resolve(spec, {"$ref": self.error_schema_ref})
+            schema: dict[str, Any] = resolve(spec, {"$ref": self.error_schema_ref})
+            return schema
         return response_schema(spec, self.operation_id, self.expected_status)
 
 
@@ -45,8 +48,6 @@ def _url_path(api: str, path: str) -> str:
 
 
 def all_scenarios() -> list[Scenario]:
-    flatfile_headers = {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"}
-    json_headers = {**flatfile_headers, "Content-Type": "application/json"}
     plan = first_request_example(load_spec("flatfile"), "replaceJobPlan")
     return [
         Scenario(
@@ -56,7 +57,7 @@ def all_scenarios() -> list[Scenario]:
             "GET",
             _url_path("flatfile", f"/jobs/{JOB_ID}"),
             200,
-            flatfile_headers,
+            FLATFILE_HEADERS,
             operation_id="getJob",
             measures_ceiling=True,
         ),
@@ -70,7 +71,7 @@ def all_scenarios() -> list[Scenario]:
                 "/jobs?environmentId=us_env_bench&pageSize=10&pageNumber=2&sortDirection=asc&excludeChildJobs=true",
             ),
             200,
-            flatfile_headers,
+            FLATFILE_HEADERS,
             operation_id="listJobs",
         ),
         Scenario(
@@ -80,7 +81,7 @@ def all_scenarios() -> list[Scenario]:
             "PUT",
             _url_path("flatfile", f"/jobs/{JOB_ID}/plan"),
             200,
-            json_headers,
+            JSON_HEADERS,
             _json(plan),
             operation_id="replaceJobPlan",
         ),
@@ -91,7 +92,7 @@ def all_scenarios() -> list[Scenario]:
             "PUT",
             _url_path("flatfile", f"/jobs/{JOB_ID}/plan"),
             400,
-            json_headers,
+            JSON_HEADERS,
             _json({"fieldMapping": "not-a-list", "fileId": 42}),
             operation_id="replaceJobPlan",
         ),
@@ -112,7 +113,55 @@ def all_scenarios() -> list[Scenario]:
             "GET",
             _url_path("flatfile", "/no-such-resource"),
             404,
-            flatfile_headers,
+            FLATFILE_HEADERS,
             error_schema_ref="#/components/schemas/Errors",
         ),
     ]
+
+
+STATE_GET, STATE_LIST, STATE_CREATE = "state-get", "state-list", "state-create"
+STATE_PAGE_SIZE = 20
+
+
+def create_job_scenario() -> Scenario:
+    """Create a job with the spec's documented body: the stateful scenario, and how the store is filled."""
+    return Scenario(
+        STATE_CREATE,
+        "Create a job (stateful)",
+        "flatfile",
+        "POST",
+        _url_path("flatfile", "/jobs"),
+        200,
+        JSON_HEADERS,
+        _json(first_request_example(load_spec("flatfile"), "createJob")),
+        operation_id="createJob",
+    )
+
+
+def list_page_scenario() -> Scenario:
+    """The second page of 20 jobs, newest first."""
+    return Scenario(
+        STATE_LIST,
+        f"List a page of {STATE_PAGE_SIZE} jobs (stateful)",
+        "flatfile",
+        "GET",
+        _url_path("flatfile", f"/jobs?pageSize={STATE_PAGE_SIZE}&pageNumber=2"),
+        200,
+        FLATFILE_HEADERS,
+        operation_id="listJobs",
+    )
+
+
+def stateful_scenarios(job_id: str) -> list[Scenario]:
+    """Get a job that exists, a page of 20 jobs, a create; in the order they run (a create grows the store)."""
+    get = Scenario(
+        STATE_GET,
+        "Get a job that exists (stateful)",
+        "flatfile",
+        "GET",
+        _url_path("flatfile", f"/jobs/{job_id}"),
+        200,
+        FLATFILE_HEADERS,
+        operation_id="getJob",
+    )
+    return [get, list_page_scenario(), create_job_scenario()]

@@ -1,21 +1,42 @@
 """What the benchmark needs outside the project's Python dependencies, installed when missing."""
 
+import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-PRISM_BIN = BENCH_DIR / "node_modules" / ".bin" / "prism"
+NODE_BIN = BENCH_DIR / "node_modules" / ".bin"
+PACKAGE_LOCK = BENCH_DIR / "package-lock.json"
 
 
-def ensure_prism() -> Path:
-    """Prism, as pinned in bench/package-lock.json, installed into bench/node_modules."""
-    if not PRISM_BIN.exists():
+@dataclass(frozen=True)
+class Peers:
+    prism: Path
+    mockoon: Path
+
+
+def _installed_version(package: str) -> str | None:
+    manifest = BENCH_DIR / "node_modules" / package / "package.json"
+    return json.loads(manifest.read_text())["version"] if manifest.exists() else None
+
+
+def ensure_peers() -> Peers:
+    """Prism and Mockoon CLI as pinned in bench/package-lock.json, installed into bench/node_modules (again when
+    the lock pins other versions than those installed)."""
+    pinned = json.loads(PACKAGE_LOCK.read_text())["packages"]
+    stale = [
+        package
+        for package in ("@stoplight/prism-cli", "@mockoon/cli")
+        if _installed_version(package) != pinned[f"node_modules/{package}"]["version"]
+    ]
+    if stale:
         if shutil.which("npm") is None:
-            raise RuntimeError("npm is needed to install Prism: apt-get install -y npm")
+            raise RuntimeError("npm is needed to install Prism and Mockoon: apt-get install -y npm")
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(BENCH_DIR)], check=True)
-    return PRISM_BIN
+    return Peers(NODE_BIN / "prism", NODE_BIN / "mockoon-cli")
 
 
 def ensure_wrk() -> str:

@@ -32,6 +32,7 @@ with warnings.catch_warnings():
     from connexion.middleware.swagger_ui import SwaggerUIMiddleware
     from connexion.options import SwaggerUIOptions
 
+from mock_server.access_log import AccessLog
 from mock_server.auth import BearerAuth
 from mock_server.cors import StampedCORSMiddleware
 from mock_server.coverage import documented_operations
@@ -68,6 +69,7 @@ class Settings:
     examples_dir: str | None = None  # recorded examples (`jobs-mock proxy --record`) merged over the spec's
     proxy: ProxySettings | None = None  # `jobs-mock proxy`: every request goes to an upstream instead
     state_url: str | None = None  # stateful mode: the PostgreSQL database many processes share (instead of a file)
+    access_log: bool = False  # a line per request on stdout (`mock_server/access_log.py`)
 
 
 class Mode(Protocol):
@@ -126,6 +128,7 @@ class MockApp:
     apis: list[Api]
     mode: Mode
     coverage: SessionCoverage
+    access_log: AccessLog | None = None
 
     def spec_files(self) -> list[Path]:
         return [api.source for api in self.apis]
@@ -133,6 +136,23 @@ class MockApp:
     def close(self) -> None:
         """What the ASGI lifespan's shutdown does, for a server that never ran one."""
         self.mode.close()
+        if self.access_log is not None:
+            self.access_log.close()
+
+
+def _lifespan(mode: Mode, access_log: AccessLog | None) -> Callable[[object], AbstractAsyncContextManager[None]]:
+    """The mode's lifespan; the access log's last lines are written at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: object) -> AsyncIterator[None]:
+        try:
+            async with mode.lifespan(app):
+                yield
+        finally:
+            if access_log is not None:
+                access_log.close()
+
+    return lifespan
 
 
 def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None = None) -> MockApp:
@@ -145,6 +165,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
     else:
         mode = (mode_factory or MODES[settings.mode])(apis, settings)
     docs = {api.name: docs_paths(api) for api in apis}
+    access_log = AccessLog() if settings.access_log else None
     static = StaticResponder(DataGenerator(settings.seed))
     coverage = SessionCoverage(documented_operations(apis))
     exposed = sorted(
@@ -163,7 +184,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
     )
     middleware = ConnexionMiddleware(
         not_found(apis),
-        lifespan=mode.lifespan,
+        lifespan=_lifespan(mode, access_log),
         middlewares=[
             partial(
                 StampedCORSMiddleware,
@@ -185,6 +206,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 limits=settings.limits,
                 forwarder=mode.forwarder(),
                 coverage=coverage,
+                access_log=access_log,
             ),
             # Only what the pipeline passes on (the lifespan, docs, unknown paths) goes through these.
             LifespanMiddleware,
@@ -204,4 +226,4 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 serve_spec=False, swagger_ui_path=ui_path[len(prefix) :].rstrip("/"), spec_path=spec_path[len(prefix) :]
             ),
         )
-    return MockApp(middleware, apis, mode, coverage)
+    return MockApp(middleware, apis, mode, coverage, access_log)

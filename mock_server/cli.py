@@ -21,6 +21,7 @@ from mock_server.proxy.settings import DEFAULT_UPSTREAM_TIMEOUT, ProxySettings
 from mock_server.state.stores import STATE_URL_ENV, URL_SCHEMES, check_store
 
 SETTINGS_ENV = "JOBS_MOCK_SETTINGS"
+ACCESS_LOG_LEVELS = ("info", "debug", "trace")
 STATEFUL_WORKERS = (
     "stateful mode keeps its jobs in one process unless they are in PostgreSQL: "
     "use --workers 1 (the default) or --state-url postgresql://USER@HOST:PORT/DATABASE"
@@ -192,6 +193,7 @@ def _settings(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
     )
     common = Settings(
         apis=sources,
+        access_log=arguments.command == "serve" and arguments.log_level in ACCESS_LOG_LEVELS,
         token=arguments.token,
         cors_origins=tuple(arguments.cors_origins or ("*",)),
         limits=Limits(max_body_bytes=arguments.max_body_bytes),
@@ -295,8 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         "host": arguments.host,
         "port": arguments.port,
         "log_level": arguments.log_level,
-        # The proxy logs each exchange itself, redacted; uvicorn's access log would show query strings as sent.
-        "access_log": arguments.log_level in ("info", "debug", "trace") and settings.proxy is None,
+        # The mock writes its own access log (`mock_server/access_log.py`), the proxy logs each exchange itself.
+        "access_log": False,
         "proxy_headers": False,  # a local mock sits behind no proxy: X-Forwarded-* is not worth parsing per request
     }
     if in_children:

@@ -4,16 +4,45 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
+from pathlib import Path
 
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from bench.gate import Answer, judge, shape_differences
-from bench.model import CEILING, FULL, MOCK, PRISM, Measurement, RunResult, unexpected_answers, workers_label
+from bench import stateful
+from bench.commands import mock_command, mock_proxy_command, mockoon_command, stateful_command
+from bench.gate import Answer, conformance_problems, judge, note_unchecked, shape_differences
+from bench.model import (
+    CEILING,
+    DIRECT,
+    FULL,
+    MOCK,
+    MOCK_PROXY,
+    MOCK_QUIET,
+    MOCKOON,
+    PRISM,
+    PRISM_PROXY,
+    Measurement,
+    RunResult,
+    unexpected_answers,
+    workers_label,
+)
 from bench.prism_spec import base_path, fold_base_path
-from bench.report import evaluate_targets, scaling_table, summarize, targets_text
-from bench.scenarios import all_scenarios
+from bench.proxied import PROXY_SCENARIO
+from bench.report import (
+    chart,
+    evaluate_targets,
+    growth_table,
+    proxy_table,
+    scaling_table,
+    stateful_table,
+    summarize,
+    targets_text,
+)
+from bench.scenarios import STATE_CREATE, STATE_GET, STATE_LIST, all_scenarios, stateful_scenarios
 from bench.spec import first_request_example, load_spec
+from bench.tools import BENCH_DIR
 from bench.wrk import RESULT_MARKER, LoadResult, lua_script, lua_string, parse_result
 
 SCENARIOS = {scenario.name: scenario for scenario in all_scenarios()}
@@ -206,9 +235,20 @@ def test_unexpected_answers_count_the_wrong_status_class_and_socket_errors() -> 
     assert unexpected_answers(SCENARIOS["unknown-path"], load(requests=100, status_errors=90)) == 10
 
 
-def _measurement(scenario: str, server: str, requests: int, p99_us: int, repeat: int = 0) -> Measurement:
+def _measurement(
+    scenario: str, server: str, requests: int, p99_us: int, repeat: int = 0, jobs: int = 0, connections: int = 32
+) -> Measurement:
     return Measurement(
-        scenario, server, 32, repeat, load(requests, p99_us), 90.0, 2**20 * (repeat + 1), 0, 0.1 * repeat
+        scenario,
+        server,
+        connections,
+        repeat,
+        load(requests, p99_us),
+        90.0,
+        2**20 * (repeat + 1),
+        0,
+        0.1 * repeat,
+        jobs=jobs,
     )
 
 
@@ -221,25 +261,124 @@ def test_summaries_take_medians_over_repeats_and_the_largest_rss() -> None:
     assert (summary.requests_per_second, summary.p99_ms, summary.rss_mb, summary.other_cores) == (200, 5.0, 3, 0.1)
 
 
-def test_targets_pass_and_fail_on_the_issue_ratios() -> None:
-    measurements = [
-        _measurement("get-job", MOCK, 3000, 2000),
-        _measurement("get-job", PRISM, 2000, 10_000),  # 1.5× req/s: pass; p99 0.2×: pass
-        _measurement("get-job", CEILING, 13_000, 1000),  # 3000 / 13000 = 0.23: fail
-        _measurement("sift-retry", MOCK, 2000, 3000),
-        _measurement("sift-retry", PRISM, 2000, 10_000),  # 1.0× req/s: fail; p99 0.3×: fail
+def test_summaries_keep_store_sizes_apart() -> None:
+    runs = [
+        _measurement(STATE_GET, "sqlite", 1000, 2000, jobs=100),
+        _measurement(STATE_GET, "sqlite", 500, 4000, jobs=10_000),
     ]
-    result = RunResult(FULL, {MOCK: [0.6, 0.5, 0.7], PRISM: [1.2, 1.4, 1.0]}, measurements, [], [])
+    assert sorted((s.jobs, s.requests_per_second) for s in summarize(runs)) == [(100, 1000), (10_000, 500)]
+
+
+STATIC_RUNS = [
+    _measurement("get-job", MOCK, 8600, 3000),
+    _measurement("get-job", MOCK_QUIET, 10_000, 2000),
+    _measurement("get-job", PRISM, 2000, 10_000),  # quiet: 5× req/s, p99 0.2×: both pass
+    _measurement("get-job", MOCKOON, 900, 40_000),  # default level: 8600 / 900 = 9.6×: fail
+    _measurement("get-job", CEILING, 13_000, 1000),  # 10000 / 13000 = 0.77: pass
+    _measurement("sift-retry", MOCK, 2000, 3000),
+    _measurement("sift-retry", MOCK_QUIET, 2500, 3000),  # default log 0.8×: fail
+    _measurement("sift-retry", PRISM, 2000, 10_000),  # 1.25× req/s: fail; p99 0.3×: fail
+]
+
+
+def _result(measurements: list[Measurement], **fields: object) -> RunResult:
+    startup = {MOCK: [0.6, 0.5, 0.7], PRISM: [1.2, 1.4, 1.6], MOCKOON: [1.0]}
+    return RunResult(FULL, startup, measurements, [], [], **fields)  # type: ignore[arg-type]
+
+
+def test_static_targets_pass_and_fail_on_the_issue_ratios() -> None:
+    result = _result(STATIC_RUNS, served_by={MOCKOON: ["get-job"]})
     scenarios = [SCENARIOS["get-job"], SCENARIOS["sift-retry"]]
-    lines = targets_text(evaluate_targets(result, summarize(measurements), scenarios))
-    assert lines == [
-        "PASS  get-job: req/s vs Prism at 32 connections: 1.50× (goal ≥ 1.5×)",
-        "PASS  get-job: p99 vs Prism at 32 connections: 0.20× (goal ≤ 0.25×)",
-        "FAIL  get-job: req/s vs bare Starlette at 32 connections: 0.23× (goal ≥ 0.25×)",
-        "FAIL  sift-retry: req/s vs Prism at 32 connections: 1.00× (goal ≥ 1.5×)",
-        "FAIL  sift-retry: p99 vs Prism at 32 connections: 0.30× (goal ≤ 0.25×)",
-        "PASS  start-up to first response vs Prism: 0.50× (goal ≤ 0.5×)",
+    lines = targets_text(evaluate_targets(result, summarize(STATIC_RUNS), scenarios))
+    assert lines[:11] == [
+        "PASS  get-job: req/s vs prism at 32 connections: 5.00× (goal ≥ 5×)",
+        "PASS  get-job: p99 vs prism at 32 connections: 0.20× (goal ≤ 0.2×)",
+        "FAIL  get-job: req/s vs Mockoon at 32 connections: 9.56× (goal ≥ 10×)",
+        "PASS  get-job: default log level vs --log-level warning, req/s at 32 connections: 0.86× (goal ≥ 0.85×)",
+        "PASS  get-job: req/s vs bare Starlette at 32 connections: 0.77× (goal ≥ 0.75×)",
+        "FAIL  sift-retry: req/s vs prism at 32 connections: 1.25× (goal ≥ 5×)",
+        "FAIL  sift-retry: p99 vs prism at 32 connections: 0.30× (goal ≤ 0.2×)",
+        "NOT CHECKED  sift-retry: req/s vs Mockoon at 32 connections: Mockoon does not answer it as documented "
+        "(gate notes)",
+        "FAIL  sift-retry: default log level vs --log-level warning, req/s at 32 connections: 0.80× (goal ≥ 0.85×)",
+        "FAIL  start-up to first response vs Prism: 0.43× (goal ≤ 0.4×)",
+        "NOT CHECKED  state-get (sqlite, 1,000 jobs): req/s vs static get-job: not measured in this run (goal ≥ 0.5×)",
     ]
+
+
+def test_every_target_of_a_missing_step_is_listed_as_not_checked() -> None:
+    result = _result(STATIC_RUNS, served_by={MOCKOON: ["get-job"]})
+    targets = evaluate_targets(result, summarize(STATIC_RUNS), [SCENARIOS["get-job"]])
+    unchecked = [t.name for t in targets if t.passed is None]
+    assert unchecked == [
+        "state-get (sqlite, 1,000 jobs): req/s vs static get-job",
+        "state-create (sqlite, 1,000 jobs): req/s vs static get-job",
+        "state-get (sqlite, 10,000 jobs): req/s vs static get-job",
+        "state-create (sqlite, 10,000 jobs): req/s vs static get-job",
+        "state-list (sqlite): req/s with 10,000 jobs vs with 100 (within 2×)",
+        f"{PROXY_SCENARIO}: req/s vs prism proxy at 32 connections",
+        f"{PROXY_SCENARIO}: p99 vs prism proxy at 32 connections",
+    ]
+
+
+def test_stateful_targets_compare_with_static_get_job_and_the_page_at_100_jobs() -> None:
+    state = [
+        _measurement(STATE_GET, "sqlite", 5000, 4000, jobs=1000),  # 0.5× of 10,000: pass
+        _measurement(STATE_CREATE, "sqlite", 2000, 9000, jobs=1000),  # 0.2×: fail
+        _measurement(STATE_GET, "sqlite", 6000, 4000, jobs=10_000),
+        _measurement(STATE_CREATE, "sqlite", 3000, 9000, jobs=10_000),
+        _measurement(STATE_LIST, "sqlite", 4000, 5000, jobs=100),
+        _measurement(STATE_LIST, "sqlite", 1900, 9000, jobs=10_000),  # 0.475×: more than 2× slower, fail
+        _measurement(STATE_GET, "memory", 1, 1, jobs=1000),  # another store: not a target
+    ]
+    result = _result(STATIC_RUNS, stateful=state, served_by={MOCKOON: ["get-job"]})
+    targets = evaluate_targets(result, summarize(STATIC_RUNS), [SCENARIOS["get-job"]], summarize(state))
+    stateful_lines = [line for line in targets_text(targets) if "state-" in line]
+    assert stateful_lines == [
+        "PASS  state-get (sqlite, 1,000 jobs): req/s vs static get-job: 0.50× (goal ≥ 0.5×)",
+        "FAIL  state-create (sqlite, 1,000 jobs): req/s vs static get-job: 0.20× (goal ≥ 0.25×)",
+        "PASS  state-get (sqlite, 10,000 jobs): req/s vs static get-job: 0.60× (goal ≥ 0.5×)",
+        "PASS  state-create (sqlite, 10,000 jobs): req/s vs static get-job: 0.30× (goal ≥ 0.25×)",
+        "FAIL  state-list (sqlite): req/s with 10,000 jobs vs with 100 (within 2×): 0.47× (goal ≥ 0.5×)",
+    ]
+
+
+def test_proxy_targets_and_table_measure_each_proxy_against_going_direct() -> None:
+    proxy = [
+        _measurement(PROXY_SCENARIO, DIRECT, 12_000, 2000),
+        _measurement(PROXY_SCENARIO, MOCK_PROXY, 6000, 3500),
+        _measurement(PROXY_SCENARIO, PRISM_PROXY, 1000, 30_000),
+    ]
+    result = _result(STATIC_RUNS, proxy=proxy, served_by={MOCKOON: ["get-job"]})
+    targets = evaluate_targets(result, summarize(STATIC_RUNS), [SCENARIOS["get-job"]], [], summarize(proxy))
+    assert targets_text(targets)[-2:] == [
+        f"PASS  {PROXY_SCENARIO}: req/s vs prism proxy at 32 connections: 6.00× (goal ≥ 5×)",
+        f"PASS  {PROXY_SCENARIO}: p99 vs prism proxy at 32 connections: 0.12× (goal ≤ 0.2×)",
+    ]
+    rows = proxy_table(summarize(proxy))
+    assert rows[2].startswith("| 32 | direct | — | 1.00 | 12,000 |")
+    assert rows[3].startswith("| 32 | jobs-mock proxy | +1.50 | 0.50 | 6,000 |")
+    assert rows[4].startswith("| 32 | prism proxy | +28.00 | 0.08 | 1,000 |")
+    assert proxy_table([]) == ["Not measured in this run."]
+
+
+def test_stateful_rows_go_by_store_then_size_then_scenario_and_growth_per_store() -> None:
+    state = [
+        _measurement(STATE_CREATE, "sqlite", 100, 1000, jobs=100),
+        _measurement(STATE_GET, "sqlite", 100, 1000, jobs=1000),
+        _measurement(STATE_GET, "sqlite", 100, 1000, jobs=100, connections=1),
+        _measurement(STATE_LIST, "memory", 100, 1000, jobs=100),
+    ]
+    rows = stateful_table(summarize(state))
+    assert [row.split(" | ")[:4] for row in rows[2:]] == [
+        ["| memory", "100", STATE_LIST, "32"],
+        ["| sqlite", "100", STATE_GET, "1"],
+        ["| sqlite", "100", STATE_CREATE, "32"],
+        ["| sqlite", "1,000", STATE_GET, "32"],
+    ]
+    result = _result([], rss_growth_mb={"memory": 27.66, "sqlite": 3.04})
+    assert growth_table(result)[2:] == ["| memory | 27.7 |", "| sqlite | 3.0 |"]
+    assert stateful_table([]) == growth_table(_result([])) == ["Not measured in this run."]
 
 
 def test_scaling_rows_are_ordered_by_workers_and_relative_to_one_worker() -> None:
@@ -253,3 +392,87 @@ def test_scaling_rows_are_ordered_by_workers_and_relative_to_one_worker() -> Non
     assert rows[3].startswith("| `jobs-mock --workers 2` | 26,000 | 2.00 | ")
     assert "| 2.00 | " in rows[3] and rows[3].count("|") == 10
     assert scaling_table(RunResult(FULL, {}, [], [], [])) == ["Not measured in this run."]
+
+
+# --- Mockoon, the stateful and proxy steps ---------------------------------------------------------------
+
+
+def test_mockoon_answers_are_noted_never_refused_and_a_wrong_status_leaves_the_scenario_out() -> None:
+    served = note_unchecked(SCENARIOS["get-job"], "Mockoon", Answer(200, b'{"data": {"id": ""}}'))
+    assert served.serves
+    assert served.notes == [
+        "Mockoon body /data: 'type' is a required property; Mockoon body /data: 'operation' is a required property; "
+        "Mockoon body /data: 'source' is a required property; and 3 more"
+    ]
+    wrong = note_unchecked(SCENARIOS["invalid-body"], "Mockoon", Answer(200, _job_body("a")))
+    assert not wrong.serves
+    assert wrong.notes[0].startswith("Mockoon answered 200, expected 400") and "left out" in wrong.notes[0]
+    documented = note_unchecked(SCENARIOS["get-job"], "Mockoon", Answer(200, _job_body("a")))
+    assert documented == type(documented)(True, [])
+
+
+def test_one_answer_is_held_to_status_json_and_the_documented_schema() -> None:
+    scenario = SCENARIOS["get-job"]
+    assert conformance_problems(scenario, "sqlite", Answer(200, _job_body("us_jb_1"))) == []
+    assert conformance_problems(scenario, "sqlite", Answer(503, b"busy")) == [
+        "sqlite answered 503, expected 200: b'busy'"
+    ]
+    assert conformance_problems(scenario, "sqlite", Answer(200, b"<html>")) == ["sqlite body is not JSON: b'<html>'"]
+
+
+def test_stateful_scenarios_get_the_created_job_list_a_page_of_20_and_create_with_the_documented_body() -> None:
+    get, page, create = stateful_scenarios("us_jb_made")
+    assert (get.name, get.method, get.path) == (STATE_GET, "GET", "/v1/jobs/us_jb_made")
+    assert (page.name, page.path) == (STATE_LIST, "/v1/jobs?pageSize=20&pageNumber=2")
+    assert (create.name, create.method, create.path) == (STATE_CREATE, "POST", "/v1/jobs")
+    assert json.loads(create.body or b"") == first_request_example(load_spec("flatfile"), "createJob")
+    assert all(scenario.documented_schema() for scenario in (get, page, create))
+
+
+def test_postgres_is_skipped_with_a_reason_when_the_option_or_the_database_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    skipped: list[str] = []
+    monkeypatch.setattr(stateful, "_has_state_url", lambda: False)
+    assert [s.label for s in stateful.stores("/tmp/x.db", (1, 2, 4), skipped)] == ["memory", "sqlite"]
+    monkeypatch.setattr(stateful, "_has_state_url", lambda: True)
+    monkeypatch.delenv(stateful.POSTGRES_URL_ENV, raising=False)
+    stateful.stores("/tmp/x.db", (1, 2, 4), skipped)
+    assert "no --state-url option" in skipped[0] and stateful.POSTGRES_URL_ENV in skipped[1]
+    monkeypatch.setenv(stateful.POSTGRES_URL_ENV, "postgresql://bench@127.0.0.1:5432/bench")
+    found = stateful.stores("/tmp/x.db", (1, 2, 4), skipped)
+    assert [(s.label, s.workers) for s in found[2:]] == [
+        ("postgres", 1),
+        ("postgres --workers 2", 2),
+        ("postgres --workers 4", 4),
+    ]
+    assert len(skipped) == 2
+    assert "--workers" in stateful_command(found[3].label, "flatfile", found[3].options, 2).argv
+
+
+def test_jobs_mock_runs_at_both_log_levels_and_the_peers_get_their_documented_flags() -> None:
+    assert mock_command("flatfile", quiet=False).label == MOCK
+    assert "--log-level" not in mock_command("flatfile", quiet=False).argv
+    assert mock_command("flatfile").argv[-4:] == ("--log-level", "warning", "--port", "{port}")
+    assert mockoon_command(BENCH_DIR / "mockoon-cli", BENCH_DIR / "spec.json").argv[1:5] == (
+        "start",
+        "--data",
+        str(BENCH_DIR / "spec.json"),
+        "--port",
+    )
+    assert "--upstream" in mock_proxy_command("flatfile", "http://127.0.0.1:9").argv
+
+
+def test_the_lock_pins_the_peers_of_the_issue() -> None:
+    packages = json.loads((BENCH_DIR / "package-lock.json").read_text())["packages"]
+    assert packages["node_modules/@stoplight/prism-cli"]["version"] == "5.16.0"
+    assert packages["node_modules/@mockoon/cli"]["version"] == "9.9.0"
+
+
+def test_the_chart_is_drawn_when_steps_are_missing(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the chart needs the bench extra: pip install -e '.[bench]'")
+    target = tmp_path / "chart.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chart(summarize(STATIC_RUNS), [SCENARIOS["get-job"], SCENARIOS["sift-retry"]], 32, target, [], [])
+    assert target.read_bytes().startswith(b"\x89PNG")
