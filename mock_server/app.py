@@ -42,6 +42,7 @@ from mock_server.proxy.forwarder import VIOLATIONS_HEADER
 from mock_server.proxy.mode import ProxyMode
 from mock_server.proxy.settings import ProxySettings
 from mock_server.responder import Forwarder, Responder, StaticResponder
+from mock_server.served_setup import setup_facts
 from mock_server.spec import Api, load_api
 from mock_server.state import StateFileError
 from mock_server.state.mode import StatefulMode
@@ -118,6 +119,7 @@ class MockApp:
     asgi: ConnexionMiddleware
     apis: list[Api]
     mode: Mode
+    settings: Settings
 
     def spec_files(self) -> list[Path]:
         return [api.source for api in self.apis]
@@ -170,7 +172,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 apis=apis,
                 auth=BearerAuth(settings.token),
                 responder=mode.responder(static),
-                pages=fixed_pages(apis, docs),
+                pages=fixed_pages(apis, docs, setup_facts(settings)),
                 docs_prefixes=tuple(ui.rstrip("/") for ui, _ in docs.values()),
                 limits=settings.limits,
                 forwarder=mode.forwarder(),
@@ -193,4 +195,4 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 serve_spec=False, swagger_ui_path=ui_path[len(prefix) :].rstrip("/"), spec_path=spec_path[len(prefix) :]
             ),
         )
-    return MockApp(middleware, apis, mode)
+    return MockApp(middleware, apis, mode, settings)

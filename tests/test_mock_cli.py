@@ -12,7 +12,8 @@ import pytest
 from jobs_openapi import spec_path
 
 from mock_server.app import build_app
-from mock_server.cli import describe, main
+from mock_server.banner import describe
+from mock_server.cli import main
 from tests.conftest import MockProcess
 
 RELOAD_TIMEOUT = 20.0
