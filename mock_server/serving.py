@@ -13,10 +13,12 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from multiprocessing import resource_tracker
 from typing import Any
 
 import uvicorn
-from uvicorn.supervisors import ChangeReload, Multiprocess
+from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.watchfilesreload import WatchFilesReload
 
 from mock_server.app import BUILD_ERRORS, MockApp, Settings, build_app
 from mock_server.pipeline import Limits
@@ -89,7 +91,7 @@ def serve_reloading(app: MockApp, listener: socket.socket, options: dict[str, An
         reload_includes=sorted({path.name for path in files}),
         **options,
     )
-    ChangeReload(config, target=uvicorn.Server(config).run, sockets=[listener]).run()
+    _QuietStartReload(config, target=uvicorn.Server(config).run, sockets=[listener]).run()
 
 
 def _pass_on(settings: Settings) -> None:
@@ -116,20 +118,34 @@ def app_from_environment() -> object:
 
 
 class _QuietStartWorkers(Multiprocess):
-    """uvicorn's supervisor, whose workers start with Ctrl-C ignored: a Ctrl-C while they import and build the
-    app reaches this process alone, which stops them with SIGTERM, instead of interrupting each of them with a
-    KeyboardInterrupt traceback. A worker's uvicorn server takes Ctrl-C over once it runs."""
+    """uvicorn's supervisor, whose workers never see Ctrl-C: it reaches this process, which stops them with
+    SIGTERM (gracefully, once they serve), instead of interrupting each one's imports with a traceback."""
 
     def init_processes(self) -> None:
-        with _sigint_ignored():
+        with _children_without_sigint():
             super().init_processes()
 
 
+class _QuietStartReload(WatchFilesReload):
+    """uvicorn's reloader (watchfiles, as uvicorn[standard] installs it), whose serving child never sees Ctrl-C (see _QuietStartWorkers)."""
+
+    def startup(self) -> None:
+        with _children_without_sigint():
+            super().startup()
+
+    def restart(self) -> None:
+        with _children_without_sigint():
+            super().restart()
+
+
 @contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    # An ignored signal stays ignored across exec, and Python leaves SIGINT alone when it starts ignored.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _children_without_sigint() -> Iterator[None]:
+    """Processes spawned meanwhile start with SIGINT blocked, for good (a signal mask survives exec); a Ctrl-C
+    sent to this one meanwhile waits, and is handled as soon as it is unblocked."""
+    # Started by the first spawn otherwise, multiprocessing's resource tracker would unblock SIGINT here.
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
