@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 import schemathesis
-from jobs_openapi.versions import version_text
+from jobs_openapi.versions import version_option
 
 from .options import (
     ALL_PHASES,
@@ -25,21 +25,8 @@ from .runner import execute
 from .summary import problem_line, summary_lines
 
 
-def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        click.echo(version_text("jobs-contract", schemathesis=schemathesis.__version__))
-        ctx.exit()
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_show_version,
-    help="Show the kit's, the bundled specs' and Schemathesis' versions, then exit.",
-)
+@version_option("jobs-contract", schemathesis=schemathesis.__version__)
 def cli() -> None:
     """Fuzz an implementation of the Flatfile or Sift Jobs API against its spec (Schemathesis inside)."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from jobs_openapi.versions import version_text
+from jobs_openapi.versions import version_option
 
 from mock_server import serving
 from mock_server.app import BUILD_ERRORS, DEFAULT_APIS, MODES, Settings, build_app
@@ -96,21 +96,8 @@ def _shared_options(command: Command) -> Command:
     return command
 
 
-def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        click.echo(version_text("jobs-mock"))
-        ctx.exit()
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_show_version,
-    help="Show the kit's version and the bundled specs' versions, then exit.",
-)
+@version_option("jobs-mock")
 def cli() -> None:
     """A mock server for Flatfile's and Sift's Jobs APIs, and a proxy that checks a real deployment's traffic."""
 
