@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --no-deps $(SIFT_CLIENT)
 	touch $(STAMP)
 
+# Progress per test file as tests pass, then the 15 slowest; PYTEST_ARGS adds pytest options,
+# e.g. make test PYTEST_ARGS="tests/test_mock_cli.py -x" or PYTEST_ARGS="-k stateful -v".
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 
 # The mock of both Jobs APIs on http://127.0.0.1:4010; options go in ARGS, e.g. make serve ARGS="--token secret".
 serve: $(STAMP)

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import click
+import schemathesis
+from jobs_openapi.versions import version_option
 
 from .options import (
     ALL_PHASES,
@@ -23,7 +25,8 @@ from .runner import execute
 from .summary import problem_line, summary_lines
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@version_option("jobs-contract", schemathesis=schemathesis.__version__)
 def cli() -> None:
     """Fuzz an implementation of the Flatfile or Sift Jobs API against its spec (Schemathesis inside)."""
 
@@ -33,7 +36,12 @@ def cli() -> None:
 @click.option(
     "--url", required=True, help="Base URL as in the spec's servers, e.g. http://127.0.0.1:4010/v1 for Flatfile."
 )
-@click.option("--token", envvar=TOKEN_ENV, help=f"Bearer token (or ${TOKEN_ENV}); never printed or written.")
+@click.option(
+    "--token",
+    envvar=TOKEN_ENV,
+    show_default="none",
+    help=f"Bearer token (or ${TOKEN_ENV}); never printed or written.",
+)
 @click.option(
     "--max-examples",
     type=int,
@@ -41,10 +49,12 @@ def cli() -> None:
     show_default=True,
     help="Generated cases per operation and phase.",
 )
-@click.option("--seed", type=int, help="Seed for data generation (printed by every run, to replay it).")
+@click.option(
+    "--seed", type=int, show_default="random", help="Seed for data generation (printed by every run, to replay it)."
+)
 @click.option("--phases", default=",".join(ALL_PHASES), show_default=True, help="Comma-separated phases to run.")
-@click.option("--checks", help="Comma-separated checks to run (default: all, ours included).")
-@click.option("--exclude-checks", default="", help="Comma-separated checks to skip.")
+@click.option("--checks", show_default="all", help="Comma-separated checks to run, ours included.")
+@click.option("--exclude-checks", default="", show_default="none", help="Comma-separated checks to skip.")
 @click.option("--workers", type=int, default=DEFAULT_WORKERS, show_default=True, help="Concurrent workers.")
 @click.option(
     "--max-time",
@@ -53,21 +63,24 @@ def cli() -> None:
     show_default=True,
     help="Time budget in seconds: the run ends within it, each operation getting a fair share.",
 )
-@click.option("--rate-limit", help="At most this many requests, e.g. 10/s or 100/m.")
+@click.option("--rate-limit", show_default="unlimited", help="At most this many requests, e.g. 10/s or 100/m.")
 @click.option(
     "--read-only",
     is_flag=True,
+    show_default="off",
     help="Only send requests that change nothing (GET, HEAD, OPTIONS): safe for production.",
 )
 @click.option(
     "--report-dir",
     type=click.Path(path_type=Path),
+    show_default="none",
     help="Write junit.xml, summary.md, report.html and coverage.json here.",
 )
 @click.option(
     "--min-coverage",
     type=float,
     metavar="PCT",
+    show_default="none",
     help="Exit 1 when fewer than PCT % of the documented operation × status pairs were exercised.",
 )
 @click.option(

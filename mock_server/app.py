@@ -46,6 +46,7 @@ from mock_server.proxy.mode import ProxyMode
 from mock_server.proxy.settings import ProxySettings
 from mock_server.responder import Forwarder, Responder, StaticResponder
 from mock_server.router import api_for_path
+from mock_server.served_setup import setup_facts
 from mock_server.session_coverage import SessionCoverage
 from mock_server.spec import Api, load_api
 from mock_server.state import StateFileError
@@ -127,6 +128,7 @@ class MockApp:
     asgi: ConnexionMiddleware
     apis: list[Api]
     mode: Mode
+    settings: Settings
     coverage: SessionCoverage
     access_log: AccessLog | None = None
 
@@ -201,7 +203,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 apis=apis,
                 auth=BearerAuth(settings.token),
                 responder=mode.responder(static),
-                pages=fixed_pages(apis, docs),
+                pages=fixed_pages(apis, docs, setup_facts(settings)),
                 docs_prefixes=tuple(ui.rstrip("/") for ui, _ in docs.values()),
                 limits=settings.limits,
                 forwarder=mode.forwarder(),
@@ -226,4 +228,4 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 serve_spec=False, swagger_ui_path=ui_path[len(prefix) :].rstrip("/"), spec_path=spec_path[len(prefix) :]
             ),
         )
-    return MockApp(middleware, apis, mode, coverage, access_log)
+    return MockApp(middleware, apis, mode, settings, coverage, access_log)

@@ -34,10 +34,12 @@ def spec_pages(api: Api, json_url: str) -> Pages:
     }
 
 
-def index_page(apis: list[Api], docs: dict[str, tuple[str, str]]) -> Reply:
-    """`GET /`: each API with its docs URLs and every operation with its statuses and example names."""
+def index_page(apis: list[Api], docs: dict[str, tuple[str, str]], setup: dict[str, Any]) -> Reply:
+    """`GET /`: how the mock is set up (`mock_server/served_setup.py`), then each API with its docs URLs and
+    every operation with its statuses and example names."""
     body = dumps(
         {
+            "setup": setup,
             "apis": [
                 {
                     "name": api.name,
@@ -59,14 +61,14 @@ def index_page(apis: list[Api], docs: dict[str, tuple[str, str]]) -> Reply:
                     ],
                 }
                 for api in apis
-            ]
+            ],
         }
     )
     return Reply(200, body, [JSON_HEADER])
 
 
-def fixed_pages(apis: list[Api], docs: dict[str, tuple[str, str]]) -> Pages:
-    pages = {"/": index_page(apis, docs)}
+def fixed_pages(apis: list[Api], docs: dict[str, tuple[str, str]], setup: dict[str, Any]) -> Pages:
+    pages = {"/": index_page(apis, docs, setup)}
     for api in apis:
         pages.update(spec_pages(api, docs[api.name][1]))
     return pages

@@ -6,13 +6,14 @@ import json
 
 import yaml
 
-from mock_server.app import docs_paths
+from mock_server.app import Settings, docs_paths
 from mock_server.docs import fixed_pages
+from mock_server.served_setup import setup_facts
 from mock_server.spec import load_api
 
 APIS = [load_api("flatfile"), load_api("sift")]
 DOCS = {api.name: docs_paths(api) for api in APIS}
-PAGES = fixed_pages(APIS, DOCS)
+PAGES = fixed_pages(APIS, DOCS, setup_facts(Settings()))
 
 
 def test_the_index_lists_every_operation_with_its_statuses_and_example_names() -> None:
@@ -41,3 +42,10 @@ def test_each_spec_is_served_as_written_with_the_mock_first_in_servers() -> None
             key: value for key, value in api.document.items() if key != "servers"
         }  # named schemas and their $refs intact, nothing inlined
         assert PAGES[json_url].headers == [(b"content-type", b"application/json")]
+
+
+def test_the_setup_names_a_shared_database_without_its_password() -> None:
+    settings = Settings(mode="stateful", state_url="postgresql://mock:s3cret@db.internal:5432/jobs")
+    facts = setup_facts(settings)
+    assert facts["state"] == "postgresql://mock:***@db.internal:5432/jobs"
+    assert "s3cret" not in json.dumps(facts)
