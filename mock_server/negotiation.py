@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mock_server.errors import InvalidRequest, Violation
+from mock_server.numbers import integer_or_none, quoted
 from mock_server.spec import Example, Operation, Response
 
 MAX_DELAY_MS = 30_000
@@ -56,28 +57,28 @@ def parse_controls(prefer: Sequence[str], query: Mapping[str, Sequence[str]]) ->
     if not raw:
         return NO_CONTROLS
     violations: list[Violation] = []
-    code = raw.get("code")
-    if code is not None and not (code.isdigit() and 100 <= int(code) <= 599):
-        violations.append(Violation("Prefer", f"code must be an HTTP status code such as code=404, not {code!r}"))
+    code = integer_or_none(raw.get("code"))
+    if "code" in raw and not (code is not None and 100 <= code <= 599):
+        violations.append(
+            Violation("Prefer", f"code must be an HTTP status code such as code=404, not {quoted(raw['code'])}")
+        )
     dynamic = raw.get("dynamic", "false").lower()
     if dynamic not in ("true", "false"):
         violations.append(Violation("Prefer", f"dynamic must be true or false, not {raw['dynamic']!r}"))
-    delay = raw.get("delay", "0")
-    if not (delay.isdigit() and int(delay) <= MAX_DELAY_MS):
+    delay = integer_or_none(raw.get("delay", "0"))
+    if not (delay is not None and 0 <= delay <= MAX_DELAY_MS):
         violations.append(
-            Violation("Prefer", f"delay must be a whole number of milliseconds from 0 to {MAX_DELAY_MS}, not {delay!r}")
+            Violation(
+                "Prefer",
+                f"delay must be a whole number of milliseconds from 0 to {MAX_DELAY_MS}, not {quoted(raw['delay'])}",
+            )
         )
     example = raw.get("example")
     if example == "":
         violations.append(Violation("Prefer", "example needs a name, such as example=NAME"))
     if violations:
         raise InvalidRequest(violations)
-    return Controls(
-        code=int(code) if code is not None else None,
-        example=example,
-        dynamic=dynamic == "true",
-        delay_ms=int(delay),
-    )
+    return Controls(code=code, example=example, dynamic=dynamic == "true", delay_ms=delay or 0)
 
 
 def _refused(message: str) -> InvalidRequest:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 import jsonschema_rs
 
 from mock_server.errors import InvalidRequest, Violation
+from mock_server.numbers import NumberError, integer, loads_json, number
 from mock_server.spec import Operation, Parameter
 from mock_server.wire import JSON_MEDIA_TYPE, Request
 
@@ -28,11 +28,12 @@ class ValidRequest:
 
 
 def _coerce(text: str, json_type: str | None) -> Any:
-    """A wire string as the schema's type when it spells one; otherwise unchanged, for the validator to reject."""
+    """A wire string as the schema's type when it spells one; otherwise unchanged, for the validator to reject.
+    `NumberError` for a number the mock cannot read (too many digits, beyond a double)."""
     if json_type == "integer" and _INTEGER.fullmatch(text):
-        return int(text)
+        return integer(text)
     if json_type == "number" and _NUMBER.fullmatch(text):
-        return float(text) if any(mark in text for mark in ".eE") else int(text)
+        return number(text) if any(mark in text for mark in ".eE") else integer(text)
     if json_type == "boolean" and text in _BOOLEANS:
         return _BOOLEANS[text]
     return text
@@ -56,12 +57,15 @@ def schema_violations(
 
 def parameter_value(parameter: Parameter, values: Sequence[str]) -> tuple[Any, list[Violation]]:
     label = f"{parameter.location} parameter {parameter.name!r}"
-    if parameter.json_type == "array":
-        items = list(values) if parameter.explode else [item for value in values for item in value.split(",")]
-        return [_coerce(item, parameter.item_type) for item in items], []
-    if len(values) > 1:
-        return None, [Violation(parameter.name, f"{label} must be given once, not {len(values)} times")]
-    return _coerce(values[0], parameter.json_type), []
+    try:
+        if parameter.json_type == "array":
+            items = list(values) if parameter.explode else [item for value in values for item in value.split(",")]
+            return [_coerce(item, parameter.item_type) for item in items], []
+        if len(values) > 1:
+            return None, [Violation(parameter.name, f"{label} must be given once, not {len(values)} times")]
+        return _coerce(values[0], parameter.json_type), []
+    except NumberError as error:
+        return None, [Violation(parameter.name, f"{label} {error}")]
 
 
 def _parameters(
@@ -99,10 +103,6 @@ def _parameters(
     return parameters, violations
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _body(operation: Operation, request: Request, body: bytes) -> tuple[Any, list[Violation]]:
     spec = operation.body
     if spec is None:
@@ -138,9 +138,10 @@ def json_body(body: bytes, options: str) -> tuple[Any, list[Violation]]:
     except UnicodeDecodeError as error:
         return None, [Violation("body", f"the body is not valid UTF-8 (byte {error.start})")]
     try:
-        return json.loads(text, parse_constant=_reject_constant), []
+        value, refused = loads_json(text)
     except (ValueError, RecursionError) as error:
         return None, [Violation("body", f"the body is not valid JSON: {error}")]
+    return value, [Violation(".".join(place) or "body", f"body: {reason}") for place, reason in refused]
 
 
 def validate(operation: Operation, path_params: Mapping[str, str], request: Request, body: bytes) -> ValidRequest:

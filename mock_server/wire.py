@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote
 from starlette.types import Receive, Scope, Send
 
 from mock_server.errors import BodyTooLarge, ClientGone
+from mock_server.numbers import integer_or_none
 
 JSON_MEDIA_TYPE = "application/json"
 JSON_HEADER = (b"content-type", JSON_MEDIA_TYPE.encode())
@@ -28,8 +29,9 @@ _SCOPE_KEY = "jobs_mock.request"  # where the view of a request waits for the ne
 
 
 def dumps(value: Any) -> bytes:
-    """Compact JSON, as every body the mock builds is written."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact JSON, as every body the mock builds is written; `ValueError` for a non-finite float, which JSON
+    cannot carry (`Infinity` would make the body invalid JSON)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 def not_allowed(method: str, path: str, allow: str) -> str:
@@ -123,7 +125,8 @@ class Request:
     async def read_body(self, receive: Receive, limit: int) -> bytes:
         """The whole body; `BodyTooLarge` past `limit` bytes, `ClientGone` when the client leaves first."""
         length = self.last_header("content-length")
-        if length and length.isdigit() and int(length) > limit:
+        declared = integer_or_none(length)  # None also for a length the server let through unread
+        if declared is not None and declared > limit:
             raise BodyTooLarge(limit)
         chunks: list[bytes] = []
         size = 0

@@ -13,14 +13,15 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.control_access import CONTROL_PREFIX, is_control_path
 from mock_server.error_formats import ErrorFormat, error_reply
 from mock_server.errors import InvalidRequest, RequestError, Violation
+from mock_server.numbers import integer_or_none, quoted
 from mock_server.wire import JSON_HEADER, Reply, Request, dumps, not_allowed, send_reply
 
 from .findings import MAX_KEPT, Findings
 from .report import write_report
 
-CONTROL_PREFIX = "/__mock"
 DEFAULT_LIMIT = 100
 
 
@@ -37,7 +38,7 @@ class ProxyControl:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")):
+        if scope["type"] != "http" or not is_control_path(path):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -62,14 +63,15 @@ class ProxyControl:
         await send_reply(send, result if isinstance(result, Reply) else Reply(200, dumps(result), [JSON_HEADER]))
 
     def _violations(self, query: dict[str, str]) -> Reply | dict[str, Any]:
-        limit = query.get("limit", str(DEFAULT_LIMIT))
-        if not (limit.isdigit() and 1 <= int(limit) <= MAX_KEPT):
-            message = f"limit must be a whole number from 1 to {MAX_KEPT}, not {limit!r}"
+        text = query.get("limit", str(DEFAULT_LIMIT))
+        limit = integer_or_none(text)
+        if limit is None or not 1 <= limit <= MAX_KEPT:
+            message = f"limit must be a whole number from 1 to {MAX_KEPT}, not {quoted(text)}"
             return error_reply(self.errors, InvalidRequest([Violation("limit", message)]))
         return {
             "exchanges": self.findings.exchanges,
             "violating": self.findings.violating,
-            "violations": [finding.as_json() for finding in self.findings.recent(int(limit))],
+            "violations": [finding.as_json() for finding in self.findings.recent(limit)],
         }
 
     async def _report(self, _query: dict[str, str]) -> Reply | dict[str, Any]:
