@@ -34,6 +34,7 @@ with warnings.catch_warnings():
 
 from mock_server.access_log import AccessLog
 from mock_server.auth import BearerAuth
+from mock_server.control_access import CONTROL_PREFIX, ControlAccess, ControlGuard
 from mock_server.cors import StampedCORSMiddleware
 from mock_server.coverage import documented_operations
 from mock_server.coverage_control import COVERAGE_PATH, CoverageControl
@@ -168,6 +169,8 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
         mode = (mode_factory or MODES[settings.mode])(apis, settings)
     docs = {api.name: docs_paths(api) for api in apis}
     access_log = AccessLog() if settings.access_log else None
+    # Control endpoints answer errors in the shape of the API an unknown path there would get.
+    control_access = ControlAccess(settings.token, settings.cors_origins, api_for_path(apis, CONTROL_PREFIX).errors)
     static = StaticResponder(DataGenerator(settings.seed))
     coverage = SessionCoverage(documented_operations(apis))
     exposed = sorted(
@@ -195,7 +198,9 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 allow_headers=["*"],
                 expose_headers=exposed,
                 max_age=600,
+                preflight_refusal=control_access.preflight_refusal,
             ),
+            partial(ControlGuard, access=control_access),
             partial(CoverageControl, coverage=coverage, errors=api_for_path(apis, COVERAGE_PATH).errors),
             *mode.middlewares(),
             partial(

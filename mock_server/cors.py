@@ -5,22 +5,31 @@ time per request under load). When every origin is allowed without credentials, 
 of the headers CORS adds, that rewrite always comes to the same thing: the simple headers (only when the
 request has an `Origin`) and then `Vary: Origin`. That case appends the precomputed pairs; preflights,
 explicit origins, credentials and responses that set those headers themselves stay with Starlette's code.
+
+`preflight_refusal` answers a preflight the mock refuses whatever the CORS policy says (a control request
+from an origin that may not send it: `mock_server/control_access.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.wire import Reply, send_reply
+
 _VARY = (b"vary", b"Origin")
 
 
 class StampedCORSMiddleware(CORSMiddleware):
-    def __init__(self, app: ASGIApp, **options: Any) -> None:
+    def __init__(
+        self, app: ASGIApp, *, preflight_refusal: Callable[[Scope], Reply | None] | None = None, **options: Any
+    ) -> None:
         super().__init__(app, **options)
+        self._preflight_refusal = preflight_refusal
         simple = [
             (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.simple_headers.items()
         ]
@@ -30,6 +39,11 @@ class StampedCORSMiddleware(CORSMiddleware):
         self._stamps = self.allow_all_origins and not self.allow_credentials
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS" and self._preflight_refusal is not None:
+            refusal = self._preflight_refusal(scope)
+            if refusal is not None:
+                await send_reply(send, refusal)
+                return
         if scope["type"] != "http" or scope["method"] == "OPTIONS" or not self._stamps:
             await super().__call__(scope, receive, send)
             return

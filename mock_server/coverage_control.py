@@ -10,12 +10,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from mock_server.control_access import CONTROL_PREFIX
 from mock_server.coverage_page import coverage_page
 from mock_server.error_formats import ErrorFormat, error_reply
 from mock_server.errors import RequestError, StateError, Violation
 from mock_server.session_coverage import SessionCoverage
 from mock_server.state import session_name
-from mock_server.state.control import CONTROL_PREFIX
 from mock_server.wire import JSON_HEADER, SESSION_HEADER, Reply, Request, dumps, not_allowed, send_reply
 
 COVERAGE_PATH = CONTROL_PREFIX + "/coverage"

@@ -19,6 +19,7 @@ from mock_server.app import MockApp, Settings, build_app
 pytest_plugins = ("test_proxy_support",)
 
 TOKEN = "coverage-token"
+CONTROL = {"Authorization": f"Bearer {TOKEN}"}  # the control endpoints need the token the mock was given
 FLATFILE = {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"}
 SIFT = {"Authorization": f"Bearer {TOKEN}"}
 NEW_JOB = {"type": "workbook", "operation": "submitAction", "source": "us_wb_1"}
@@ -47,7 +48,7 @@ def send_script(client: AsgiClient, session: str) -> list[int]:
 
 
 def coverage_json(client: AsgiClient, session: str) -> dict[str, Any]:
-    response = client.get(f"/__mock/coverage?session={session}", headers={"Accept": "application/json"})
+    response = client.get(f"/__mock/coverage?session={session}", headers={**CONTROL, "Accept": "application/json"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
     return response.json()
@@ -131,17 +132,19 @@ def test_sessions_are_counted_apart(client: AsgiClient) -> None:
     client.get("/v1/jobs", headers=FLATFILE)  # the default session
     other = coverage_json(client, "team-b")
     assert other["exchanges"] == 0 and other["exercised_pairs"] == 0
-    default = client.get("/__mock/coverage", headers={"Accept": "application/json"}).json()
+    default = client.get("/__mock/coverage", headers={**CONTROL, "Accept": "application/json"}).json()
     assert default["session"] == "default"
     assert counts_by_operation(default) == Counter({("flatfile", "listJobs", 200): 1})
-    by_header = client.get("/__mock/coverage", headers={"Accept": "application/json", "X-Mock-Session": "team-a"})
+    by_header = client.get(
+        "/__mock/coverage", headers={**CONTROL, "Accept": "application/json", "X-Mock-Session": "team-a"}
+    )
     assert by_header.json()["exchanges"] == len(SCRIPT)
 
 
 def test_stateful_counts_match_the_journal(connect: Callable[[str], AsgiClient]) -> None:
     client = connect("stateful")
     statuses = send_script(client, "journal-check")
-    journal = client.get("/__mock/journal?session=journal-check").json()["entries"]
+    journal = client.get("/__mock/journal?session=journal-check", headers=CONTROL).json()["entries"]
     coverage = coverage_json(client, "journal-check")
     assert [entry["status"] for entry in journal] == statuses
     answered = Counter(
@@ -154,37 +157,39 @@ def test_stateful_counts_match_the_journal(connect: Callable[[str], AsgiClient])
 def test_html_by_default_and_json_when_asked(connect: Callable[[str], AsgiClient]) -> None:
     client = connect("static")
     send_script(client, "team-a")
-    page = client.get("/__mock/coverage?session=team-a")
+    page = client.get("/__mock/coverage?session=team-a", headers=CONTROL)
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert 'data-operation="deleteJob"' in page.text and "team-a" in page.text
     assert not re.search(r"""(src|href)=["'](?!data:|#|\?)""", page.text)  # self-contained: nothing fetched
     browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     assert (
-        client.get("/__mock/coverage", headers={"Accept": browser_accept})
+        client.get("/__mock/coverage", headers={**CONTROL, "Accept": browser_accept})
         .headers["content-type"]
         .startswith("text/html")
     )
-    assert client.get("/__mock/coverage", headers={"Accept": "application/json"}).json()["session"] == "default"
+    assert (
+        client.get("/__mock/coverage", headers={**CONTROL, "Accept": "application/json"}).json()["session"] == "default"
+    )
 
 
 def test_names_a_client_sent_are_escaped_in_the_page(connect: Callable[[str], AsgiClient]) -> None:
     client = connect("static")
     client.get("/v1/jobs?<script>alert(1)</script>=1", headers=FLATFILE)
-    page = client.get("/__mock/coverage").text
+    page = client.get("/__mock/coverage", headers=CONTROL).text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_bad_requests_to_the_endpoint_get_clear_errors(connect: Callable[[str], AsgiClient]) -> None:
     client = connect("stateful")
-    too_long = client.get("/__mock/coverage?session=" + "x" * 200)
+    too_long = client.get("/__mock/coverage?session=" + "x" * 200, headers=CONTROL)
     assert too_long.status_code == 400
     assert "128" in too_long.text and "session" in too_long.text
-    posted = client.post("/__mock/coverage")
+    posted = client.post("/__mock/coverage", headers=CONTROL)
     assert posted.status_code == 405 and posted.headers["allow"] == "GET"
     # The stateful controls beside it still answer.
-    assert client.get("/__mock/journal").status_code == 200
+    assert client.get("/__mock/journal", headers=CONTROL).status_code == 200
 
 
 def test_the_proxy_counts_what_its_upstream_answered(proxy_to: Any) -> None:
@@ -195,7 +200,7 @@ def test_the_proxy_counts_what_its_upstream_answered(proxy_to: Any) -> None:
         assert proxy.client.get("/v1/jobs?pageSize=1", headers=headers).status_code == 200
         assert proxy.client.get("/v1/jobs/us_jb_missing", headers=headers).status_code == 404
         coverage = proxy.client.get(
-            "/__mock/coverage?session=through-proxy", headers={"Accept": "application/json"}
+            "/__mock/coverage?session=through-proxy", headers={**proxy.control_headers, "Accept": "application/json"}
         ).json()
         assert proxy.violations()["exchanges"] == 3  # the violations endpoint still answers beside it
     operations = {op["operation_id"]: op for op in coverage["operations"] if op["api"] == "flatfile"}

@@ -274,10 +274,13 @@ def test_the_advancer_ticks_in_the_background(engine: StateEngine) -> None:
 def test_control_endpoints_answer_cors(http: AsgiClient) -> None:
     origin = {"Origin": "http://front.example"}
     assert http.get("/__mock/sessions", headers=origin).headers["access-control-allow-origin"] == "*"
-    refused = http.post("/__mock/advance?seconds=x", headers=origin)
+    refused = http.get("/__mock/journal?session=" + "x" * 200, headers=origin)
     assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
-    preflight = http.request("OPTIONS", "/__mock/reset", headers={**origin, "Access-Control-Request-Method": "POST"})
-    assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
+    # A page of an origin not listed with --cors-origin may not change state (tests/test_mock_control_access.py).
+    forbidden = http.post("/__mock/advance?seconds=1", headers=origin)
+    assert forbidden.status_code == 403 and forbidden.headers["access-control-allow-origin"] == "*"
+    preflight = http.request("OPTIONS", "/__mock/journal", headers={**origin, "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 200 and "GET" in preflight.headers["access-control-allow-methods"]
 
 
 def test_the_lifespan_runs_auto_advance_and_closes_the_engine(engine: StateEngine) -> None:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
+from mock_server.control_access import CONTROL_PREFIX
 from mock_server.responder import Forwarder, Responder, StaticResponder
 from mock_server.router import api_for_path
 from mock_server.spec import Api
 
-from .control import CONTROL_PREFIX, ProxyControl
+from .control import ProxyControl
 from .findings import Findings
 from .forwarder import ProxyForwarder
 from .recording import Recorder

@@ -19,6 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.control_access import CONTROL_PREFIX, is_control_path
 from mock_server.error_formats import ErrorFormat, error_reply
 from mock_server.errors import RequestError, Violation
 from mock_server.wire import JSON_HEADER, UNEXPECTED_FAILURE, Reply, Request, dumps, not_allowed, send_reply
@@ -26,7 +27,6 @@ from mock_server.wire import JSON_HEADER, UNEXPECTED_FAILURE, Reply, Request, du
 from .engine import StateEngine, session_name
 from .errors import StateError, invalid
 
-CONTROL_PREFIX = "/__mock"
 logger = logging.getLogger(__name__)
 
 
@@ -58,7 +58,7 @@ class StateControl:
             return
         request = Request.shared(scope)
         path = request.path
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+        if is_control_path(path):
             await self._control(request, send)
             return
         status = 500

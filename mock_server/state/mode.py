@@ -9,11 +9,12 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
+from mock_server.control_access import CONTROL_PREFIX
 from mock_server.responder import Responder, StaticResponder
 from mock_server.router import api_for_path
 from mock_server.spec import Api
 
-from .control import CONTROL_PREFIX, StateControl
+from .control import StateControl
 from .engine import StateEngine
 from .responder import StatefulResponder
 from .ticker import AutoAdvancer
