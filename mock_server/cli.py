@@ -16,6 +16,7 @@ from jobs_openapi.versions import version_option
 from mock_server import serving
 from mock_server.app import BUILD_ERRORS, DEFAULT_APIS, MODES, Settings, build_app
 from mock_server.banner import banner
+from mock_server.http_protocol import protocol
 from mock_server.pipeline import Limits
 from mock_server.proxy.settings import DEFAULT_UPSTREAM_TIMEOUT, ProxySettings
 from mock_server.state.stores import STATE_URL_ENV, URL_SCHEMES, check_store
@@ -85,6 +86,19 @@ _SHARED_OPTIONS = (
         type=Positive(int),
         default=Limits().max_body_bytes,
         help="Larger request bodies get 413.",
+    ),
+    click.option(
+        "--max-header-bytes",
+        type=Positive(int),
+        default=Limits().max_header_bytes,
+        help="A larger header block (request line and headers) gets 431.",
+    ),
+    click.option(
+        "--body-timeout",
+        type=Positive(float),
+        default=Limits().body_timeout,
+        metavar="SECONDS",
+        help="A header block or body not all arrived this long after it began gets 408.",
     ),
     click.option(
         "--log-level",
@@ -254,14 +268,21 @@ def proxy(
 
 
 def _common_settings(
-    apis: tuple[str, ...], token: str | None, cors_origins: tuple[str, ...], max_body_bytes: int, **_: Any
+    apis: tuple[str, ...],
+    token: str | None,
+    cors_origins: tuple[str, ...],
+    max_body_bytes: int,
+    max_header_bytes: int,
+    body_timeout: float,
+    **_: Any,
 ) -> Settings:
     # Spec paths are made absolute so that a reloading child process finds the same files.
     sources = tuple(
         source if source in DEFAULT_APIS or not Path(source).is_file() else str(Path(source).resolve())
         for source in apis or DEFAULT_APIS
     )
-    return Settings(apis=sources, token=token, cors_origins=cors_origins, limits=Limits(max_body_bytes=max_body_bytes))
+    limits = Limits(max_body_bytes=max_body_bytes, max_header_bytes=max_header_bytes, body_timeout=body_timeout)
+    return Settings(apis=sources, token=token, cors_origins=cors_origins, limits=limits)
 
 
 def _upstreams(values: tuple[str, ...], apis: list[str]) -> dict[str, str]:
@@ -309,6 +330,7 @@ def _start(settings: Settings, host: str, port: int, log_level: str, workers: in
         # The mock writes its own access log (`mock_server/access_log.py`), the proxy logs each exchange itself.
         "access_log": False,
         "proxy_headers": False,  # a local mock sits behind no proxy: X-Forwarded-* is not worth parsing per request
+        "http": protocol(settings.limits.max_header_bytes, settings.limits.body_timeout),
     }
     if reload:
         serving.serve_reloading(served, listener, options)

@@ -33,6 +33,7 @@ _GRPC_CODES = {
     403: 7,
     404: 5,
     405: 12,
+    408: 4,  # no mapping of its own: DEADLINE_EXCEEDED, as for 504
     409: 6,
     413: 8,
     415: 3,

@@ -5,6 +5,7 @@
      │    │                 `error_formats.error_reply` writes it in the API's error shape (`x-error-format`)
      │    ├── InvalidRequest   400: the request breaks its operation's spec, or asks for what is not documented
      │    ├── BodyTooLarge     413: the body is longer than the mock accepts
+     │    ├── BodyTimeout      408: the body stopped arriving (the connection is closed after the answer)
      │    └── StateError       the state engine refused the request (invalid, failed precondition, not found),
      │         │                or its store is unreachable now (unavailable, 503)
      │         └── FilterError (state/cel_filter.py)   a filter that is not CEL or is past the size limits
@@ -63,6 +64,12 @@ class InvalidRequest(RequestError):
 class BodyTooLarge(RequestError):
     def __init__(self, limit: int) -> None:
         super().__init__(413, [Violation("body", f"the request body is larger than {limit} bytes")])
+
+
+class BodyTimeout(RequestError):
+    def __init__(self, seconds: float) -> None:
+        message = f"the request body did not arrive within {seconds:g} seconds"
+        super().__init__(408, [Violation("body", message)], headers=[(b"connection", b"close")])
 
 
 _STATUS = {

@@ -21,7 +21,7 @@ from mock_server.access_log import AccessLog
 from mock_server.auth import BearerAuth
 from mock_server.docs import Pages
 from mock_server.error_formats import error_reply
-from mock_server.errors import BodyTooLarge, ClientGone, InvalidRequest, RequestError, Violation
+from mock_server.errors import BodyTimeout, BodyTooLarge, ClientGone, InvalidRequest, RequestError, Violation
 from mock_server.negotiation import NO_CONTROLS, parse_controls
 from mock_server.responder import Call, Forwarded, Forwarder, Responder
 from mock_server.router import Match, PathItem, Router, api_for_path
@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Limits:
     max_body_bytes: int = 1_048_576
+    max_header_bytes: int = 32_768  # request line and headers; kept by the server's protocol (http_protocol.py)
+    body_timeout: float = 30.0  # seconds for a whole body (and, in the protocol, a header block) to arrive
 
 
 @dataclass(slots=True)
@@ -157,7 +159,11 @@ class MockPipeline:
             controls = parse_controls(headers.get("prefer", ()), request.query)
         except InvalidRequest as error:
             controls, bad_controls = NO_CONTROLS, error.violations
-        body = await request.read_body(receive, self.limits.max_body_bytes) if operation.body is not None else b""
+        body = (
+            await request.read_body(receive, self.limits.max_body_bytes, self.limits.body_timeout)
+            if operation.body is not None
+            else b""
+        )
         try:
             valid = validate(operation, match.path_params, request, body)
         except InvalidRequest as error:
@@ -192,11 +198,11 @@ class MockPipeline:
         """Proxy mode: every request goes to the forwarder with its violations and the answer the mock would give."""
         api = match.item.api if match is not None else api_for_path(self.apis, request.path)
         try:
-            body = await request.read_body(receive, self.limits.max_body_bytes)
-        except BodyTooLarge as error:
-            too_large = error_reply(api.errors, error)
-            await send_reply(send, too_large)
-            return too_large.status
+            body = await request.read_body(receive, self.limits.max_body_bytes, self.limits.body_timeout)
+        except (BodyTooLarge, BodyTimeout) as error:
+            unread = error_reply(api.errors, error)
+            await send_reply(send, unread)
+            return unread.status
         except ClientGone:
             return None
         method = request.method

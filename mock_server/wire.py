@@ -7,6 +7,7 @@ pipeline, so the same headers are never parsed twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from urllib.parse import parse_qsl, quote
 
 from starlette.types import Receive, Scope, Send
 
-from mock_server.errors import BodyTooLarge, ClientGone
+from mock_server.errors import BodyTimeout, BodyTooLarge, ClientGone
 from mock_server.numbers import integer_or_none
 
 JSON_MEDIA_TYPE = "application/json"
@@ -122,22 +123,30 @@ class Request:
     def content_type(self) -> str | None:
         return self.last_header("content-type")
 
-    async def read_body(self, receive: Receive, limit: int) -> bytes:
-        """The whole body; `BodyTooLarge` past `limit` bytes, `ClientGone` when the client leaves first."""
-        length = self.last_header("content-length")
-        declared = integer_or_none(length)  # None also for a length the server let through unread
+    async def read_body(self, receive: Receive, limit: int, timeout: float | None = None) -> bytes:
+        """The whole body; `BodyTooLarge` past `limit` bytes, `BodyTimeout` when it has not all come within
+        `timeout` seconds, `ClientGone` when the client leaves first."""
+        declared = integer_or_none(self.last_header("content-length"))  # None also for one the server let through
         if declared is not None and declared > limit:
             raise BodyTooLarge(limit)
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ClientGone
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge(limit)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            async with asyncio.timeout(timeout):
+                return await _body(receive, limit)
+        except TimeoutError:
+            raise BodyTimeout(timeout or 0) from None
+
+
+async def _body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
