@@ -1,4 +1,4 @@
-"""HTTP limits: a header block over --max-header-bytes is a 431 before it is buffered, a header block or body
+"""HTTP limits (and the README's table of every limit): a header block over --max-header-bytes is a 431 before it is buffered, a header block or body
 that stops arriving is a 408 after --body-timeout and its connection is closed; malformed HTTP keeps the
 server's plain 400, and whatever the app answers is in the API's error shape."""
 
@@ -8,15 +8,29 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import suppress
+from pathlib import Path
 
 import pytest
 
+from mock_server.negotiation import MAX_DELAY_MS
+from mock_server.numbers import MAX_DIGITS
 from mock_server.pipeline import Limits
 from mock_server.proxy.settings import ProxySettings
+from mock_server.state.cel_filter import (
+    EVALUATION_COST,
+    EVALUATION_SECONDS,
+    MAX_DEPTH,
+    MAX_FILTER_LENGTH,
+    MAX_NESTING,
+    MAX_VALUE_SIZE,
+)
+from mock_server.state.paging import SCAN_LIMIT
+from mock_server.validation import MAX_VIOLATIONS
 from tests.conftest import AsgiClient, MockProcess
 
 FLATFILE = {"Authorization": "Bearer t", "X-Disable-Hooks": "true", "Content-Type": "application/json"}
 READ_TIMEOUT = 10.0
+README = Path(__file__).resolve().parent.parent / "README.md"
 PROXY = ProxySettings(upstreams={"flatfile": "http://127.0.0.1:9", "sift": "http://127.0.0.1:9"})
 
 
@@ -101,3 +115,31 @@ def test_the_body_timeout_answers_in_each_api_shape(
         assert body["errors"][0]["key"] == "body"
     else:
         assert body["code"] == 4 and "did not arrive within 0.2 seconds" in body["message"]
+
+
+def test_the_readme_limits_table_is_the_code() -> None:
+    rows = {
+        cells[0]: cells[1:]
+        for line in README.read_text().splitlines()
+        if line.startswith("| ") and len(cells := [cell.strip() for cell in line.strip("|").split("|")]) == 4
+    }
+    figures = {
+        "body": f"{Limits().max_body_bytes // 1_048_576} MiB",
+        "header block: request line and headers": f"{Limits().max_header_bytes // 1024} KiB",
+        "time for the body to arrive": f"{Limits().body_timeout:g} s",
+        "time for the header block to arrive": f"{Limits().body_timeout:g} s",
+        "integers (query, headers, body, `Prefer`)": f"{MAX_DIGITS:,} digits",
+        "`Prefer: delay`": f"{MAX_DELAY_MS:,} ms",
+        "violations listed in a 400": str(MAX_VIOLATIONS),
+    }
+    for limit, default in figures.items():
+        assert rows[limit][0] == default, limit
+    size = rows["Sift `filter`: size"][0]
+    assert (
+        f"{MAX_FILTER_LENGTH:,} characters" in size
+        and f"{MAX_NESTING} levels" in size
+        and f"{MAX_DEPTH} levels" in size
+    )
+    cost = rows["Sift `filter`: cost, stateful mode"][0]
+    assert f"{EVALUATION_COST:,} evaluation steps" in cost and f"{MAX_VALUE_SIZE:,} characters" in cost
+    assert f"{EVALUATION_SECONDS:g} s" in cost and f"{SCAN_LIMIT:,} candidate jobs" in cost

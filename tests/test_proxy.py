@@ -190,7 +190,7 @@ def test_reports_open_as_junit_with_a_case_per_operation_and_direction(
         proxy = proxy_to(faulty.origin, report_dir=str(tmp_path))
         proxy.client.get("/v1/jobs", headers=FLATFILE)
         proxy.client.get("/api/v1/jobs", headers=SIFT)
-        written = proxy.client.post("/__mock/report")
+        written = proxy.client.post("/__mock/report", headers=proxy.control_headers)
         assert written.status_code == 200
         assert sorted(Path(path).name for path in written.json()["written"]) == [
             "junit.xml",
@@ -229,8 +229,8 @@ def test_the_token_never_appears_in_logs_reports_or_the_violations_endpoint(
         proxy.client.get("/v1/jobs", headers={**FLATFILE, "Cookie": "session=abc123"})
         proxy.client.get(f"/v1/jobs?pageSize=zero&token={TOKEN}", headers=FLATFILE)
         proxy.client.get("/v1/jobs", headers={"Authorization": "Bearer other-secret-9", "X-Disable-Hooks": "1"})
-        listed = proxy.client.get("/__mock/violations").text
-        proxy.client.post("/__mock/report")
+        listed = proxy.client.get("/__mock/violations", headers=proxy.control_headers).text
+        proxy.client.post("/__mock/report", headers=proxy.control_headers)
     reproducers = [entry["curl"] for entry in json.loads(listed)["violations"]]
     assert reproducers and all("authorization: Bearer <redacted>" in curl for curl in reproducers)
     texts = [caplog.text, listed, *(path.read_text() for path in tmp_path.iterdir())]

@@ -30,9 +30,11 @@ class Proxy:
         settings = Settings(apis=tuple(upstreams), token=token, proxy=ProxySettings(upstreams=upstreams, **options))
         self.app = build_app(settings)
         self.client = AsgiClient(self.app.asgi)
+        # With a token the control endpoints need it too (tests/test_mock_control_access.py).
+        self.control_headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def violations(self) -> dict[str, Any]:
-        response = self.client.get("/__mock/violations")
+        response = self.client.get("/__mock/violations", headers=self.control_headers)
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -60,7 +60,10 @@ def test_schemathesis_finds_nothing_in_stateful_mode(
     name = f"jobs-mock-schemathesis-stateful-{api}"
     unit = run_schemathesis(name, api, server.url + base_path, TOKEN, config, "--phases", unit_phases)
     assert re.search(r"\d+ generated, \d+ passed", unit.stdout), unit.stdout[-3000:]
-    with urllib.request.urlopen(urllib.request.Request(server.url + "/__mock/reset", method="POST"), timeout=10):
+    reset = urllib.request.Request(
+        server.url + "/__mock/reset", method="POST", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    with urllib.request.urlopen(reset, timeout=10):
         pass  # the walk starts from an empty store, not from whatever the fuzzing workers left in it
     walk_options = ("--phases", "stateful", "--workers", "1")
     walk = run_schemathesis(f"{name}-walk", api, server.url + base_path, TOKEN, config + FRESH_WALK, *walk_options)
