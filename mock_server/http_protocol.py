@@ -8,7 +8,7 @@ slower on every request. So the limits are kept here, as the bytes arrive:
 
 - the header block (request line and headers) may not exceed `max_header_bytes`: past it the connection gets a
   431 and is closed, before more is buffered than the limit and one read;
-- it must be complete within `header_timeout` seconds of its first byte: otherwise a 408, and the connection
+- it must be complete within `header_timeout` seconds of its first read: otherwise a 408, and the connection
   is closed.
 
 Both answers are plain text, as the server's own 400 for malformed HTTP is: no request reached the app, so there
@@ -53,8 +53,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._began_in_chunk = False
         super().data_received(data)
-        if self._in_header and not self._began_in_chunk:
-            self._spanned += len(data)  # the whole read came after the block began, and it is not over
+        if self._in_header:
+            if not self._began_in_chunk:
+                self._spanned += len(data)  # the whole read came after the block began, and it is not over
+            if self._header_timer is None and self._header_timeout is not None:
+                # Armed only for a block that spans reads: most arrive in one, and cost no timer.
+                self._header_timer = self.loop.call_later(self._header_timeout, self._header_timed_out)
         if self._refused or max(self._spanned, self._parsed) > self._max_header_bytes:
             self._refuse(431, f"The request's header block is larger than {self._max_header_bytes} bytes.")
 
@@ -62,8 +66,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_header = self._began_in_chunk = True
         self._spanned = self._parsed = 0
-        if self._header_timeout is not None:
-            self._header_timer = self.loop.call_later(self._header_timeout, self._header_timed_out)
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
