@@ -117,8 +117,12 @@ def test_the_proxy_controls_are_guarded_alike(mock_with: Callable[..., AsgiClien
     assert mock_with(proxy=PROXY).get("/__mock/violations").status_code == 200
 
 
-def test_static_mode_asks_the_same_before_it_says_there_is_nothing(mock_with: Callable[..., AsgiClient]) -> None:
+def test_static_mode_guards_its_coverage_and_asks_the_same_before_it_says_there_is_nothing(
+    mock_with: Callable[..., AsgiClient],
+) -> None:
     client = mock_with(token="S")
     assert client.post("/__mock/reset").status_code == 401
     assert client.post("/__mock/reset", headers={**FOREIGN, **TOKEN}).status_code == 403
     assert client.post("/__mock/reset", headers=TOKEN).status_code == 404
+    assert client.get("/__mock/coverage").status_code == 401  # the one control endpoint of every mode
+    assert client.get("/__mock/coverage", headers=TOKEN).status_code == 200
