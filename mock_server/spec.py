@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from jobs_openapi import BUNDLED, Resolver, operations, read_document, spec_path
 
 from mock_server.echo import BodyTemplate, EchoTarget, echo_target, example_echo_targets
 from mock_server.error_formats import ErrorFormat, error_format
+from mock_server.example_shapes import ValuesShown, values_shown
 from mock_server.filter_language import FilterLanguage, filter_language
 from mock_server.schema import Schemas, compile_schema, json_type
 from mock_server.wire import JSON_MEDIA_TYPE
@@ -59,6 +60,8 @@ class Response:
     validator: jsonschema_rs.Validator | None
     headers: tuple[tuple[bytes, bytes], ...]  # documented headers with their example values
     header_parameters: tuple[Parameter, ...] = ()  # documented headers, to validate a real response's
+    # What the API's examples show at each node of the schemas (shared by its responses), for generated data.
+    shown: ValuesShown = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class _Builder:
         self.resolver = Resolver(document, source)
         self.deref = self.resolver.resolve
         self.schemas = Schemas(document)
+        self.shown: dict[str, tuple[Any, ...]] = {}  # filled once every response is read
 
     def build(self) -> Api:
         doc = self.document
@@ -147,6 +151,15 @@ class _Builder:
             operation = self.operation(path, url_path, method, item)
             found.append(operation)
             path_items.setdefault(url_path, {})[operation.method] = operation
+        self.shown.update(
+            values_shown(
+                (response.schema, example.value)
+                for operation in found
+                for response in operation.responses.values()
+                if response.schema is not None
+                for example in response.examples.values()
+            )
+        )
         info = doc.get("info", {})
         return Api(
             name=self.name,
@@ -282,7 +295,7 @@ class _Builder:
             self.parameter({**header, "name": header_name, "in": "header"})
             for header_name, header in documented.items()
         )
-        return Response(status, media_type, examples, schema, validator, headers, header_parameters)
+        return Response(status, media_type, examples, schema, validator, headers, header_parameters, self.shown)
 
     def header_example(self, header: dict[str, Any]) -> Any:
         if "example" in header:
