@@ -183,14 +183,21 @@ def _constant(moment: datetime) -> Clock:
     return lambda: moment
 
 
+_EXACT_PROGRESS = "exactProgress"  # hidden: the progress of which the job shows the whole percents
+
+
 def _progress(field: str | None, stored: StoredJob) -> float:
     value = stored.job.get(field) if field else stored.hidden.get("progress")
+    exact = stored.hidden.get(_EXACT_PROGRESS)
+    if field and isinstance(exact, int | float) and value == int(exact):  # unless a client set another since
+        value = exact
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _set_progress(field: str | None, stored: StoredJob, progress: float) -> None:
     if field:
-        stored.job[field] = progress
+        stored.hidden[_EXACT_PROGRESS] = progress
+        stored.job[field] = int(progress)  # whole percents, as the real API reports them
     else:
         stored.hidden["progress"] = progress
 
