@@ -16,7 +16,7 @@ from .flatfile import flatfile_rules
 from .rules import DEFAULT_SESSION, ApiRules, Context, Reader, StateRequest, StateResponse
 from .sift import sift_rules
 from .spec_data import SpecData
-from .store import JOURNAL_SIZE, JobStore, JournalEntry, StoredJob, Transaction
+from .store import JOURNAL_SIZE, NO_DETAILS, JobStore, JournalDetails, JournalEntry, StoredJob, Transaction
 from .stores import open_store
 
 MAX_SESSION_LENGTH = 128
@@ -95,9 +95,11 @@ class StateEngine:
         with self.store.transaction() as tx:
             return tx.sessions()
 
-    def record(self, session: str | None, method: str, path: str, status: int) -> None:
+    def record(
+        self, session: str | None, method: str, path: str, status: int, details: JournalDetails = NO_DETAILS
+    ) -> None:
         time = self.clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        entry = JournalEntry(method, path, status, time)
+        entry = JournalEntry(method, path, status, time, details)
         with self.store.transaction() as tx:
             tx.record(session_name(session), entry)
 
