@@ -159,7 +159,10 @@ class SqliteTransaction:
         rows = self._db.execute(
             "SELECT method, path, status, at, details FROM journal WHERE session = ? ORDER BY seq", (session,)
         )
-        return [JournalEntry(*row[:4], JournalDetails.from_dict(json.loads(row[4]))) for row in rows]
+        return [
+            JournalEntry(method, path, status, at, JournalDetails.from_dict(json.loads(details)))
+            for method, path, status, at, details in rows
+        ]
 
 
 def _stored(row: tuple[Any, ...]) -> StoredJob:
