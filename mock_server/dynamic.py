@@ -43,7 +43,8 @@ _CONTROL_CHARACTERS = "".join(map(chr, range(32))) + "\x7f"
 
 
 class _Tidier:
-    """Tightens a JSON Schema in place so that its values read like data; it only ever gets stricter:
+    """Rewrites a copy of a JSON Schema in place so that its values read like data, within what the original
+    allows (a value is still checked against the original):
 
     - objects are closed (no property the schema does not name; an `allOf` is closed over all its branches'
       properties), and free-form ones stay empty;

@@ -1,7 +1,7 @@
-"""What a spec's examples look like, so that generated data looks the same: the values its examples show under
-each property name, and Hypothesis strategies that draw values of those shapes (an id keeps its `us_jb_`
-prefix, a timestamp is a recent UTC time, an email or URL keeps the examples' domains, other text is one of
-the examples' own values)."""
+"""What a spec's examples look like, so that generated data looks the same: the values its examples show at
+each node of the response schemas, and Hypothesis strategies that draw values of those shapes (an id keeps its
+`us_jb_` prefix, a UUID stays a UUID, a timestamp is a recent UTC time, an email or URL keeps the examples'
+domains, other text is one of the examples' own values)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import pytest
 
 from mock_server.dynamic import DataGenerator, tidied
 from mock_server.errors import GenerationError
-from mock_server.example_shapes import ANCHOR, WINDOW
+from mock_server.example_shapes import ANCHOR, WINDOW, string_shape
 from mock_server.schema import compile_schema
 from mock_server.spec import Response, load_api
 
@@ -145,3 +145,25 @@ def test_text_the_examples_show_is_drawn_from_them() -> None:
     shown = {"Submitted 50 of 100 records", "Job was failed", "Canceled by the user"}
     infos = {job["info"] for seed in range(10) for job, _ in _jobs(seed) if "info" in job}
     assert infos and infos <= shown | {"Starting job to submit action to webhook.site"}
+
+
+@pytest.mark.parametrize(
+    ("shown", "shape"),
+    [
+        (("us_jb_YOUR_ID", "us_jb_a1B2c3D4", "us_wb_1"), r"us_jb_[A-Za-z0-9]{8}"),
+        (("ops@acme.io", "dev@example.org"), r"[a-z.]+@(acme\.io|example\.org)"),
+        (("https://files.acme.io/a/b.csv",), r"https://files\.acme\.io/[a-z0-9/]+"),
+        (("1250000", "4000000"), r"\d+"),
+        (("2025-03-14T10:02:11Z",), r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"),
+        (("2024-01-15",), r"\d{4}-\d\d-\d\d"),
+        (("Job was failed", "Canceled by the user"), r"Job was failed|Canceled by the user"),
+    ],
+)
+def test_a_string_keeps_the_shape_its_examples_show(shown: tuple[str, ...], shape: str) -> None:
+    schema = {"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}}}
+    documented = Response(
+        200, "application/json", {}, schema, compile_schema(schema), (), shown={"/properties/value": shown}
+    )
+    generator = DataGenerator(seed=5)
+    for n in range(8):
+        assert re.fullmatch(shape, generator.generate(documented, str(n))["value"])
