@@ -13,7 +13,7 @@ import pytest
 
 from mock_server.dynamic import DataGenerator, tidied
 from mock_server.errors import GenerationError
-from mock_server.example_shapes import ANCHOR, WINDOW, string_shape
+from mock_server.example_shapes import ANCHOR, WINDOW
 from mock_server.schema import compile_schema
 from mock_server.spec import Response, load_api
 

@@ -14,7 +14,9 @@ from conftest import AsgiClient, MockProcess
 from test_state_support import FakeClock, open_engine
 
 from mock_server.app import Settings, build_app
+from mock_server.state import StateEngine
 from mock_server.state.mode import StatefulMode
+from mock_server.state.store import JournalDetails
 
 TOKEN = "journal-secret-token"
 FLATFILE = {"Authorization": f"Bearer {TOKEN}", "X-Disable-Hooks": "true"}
@@ -51,6 +53,14 @@ def test_each_entry_says_what_was_asked_and_what_was_served(stateful: AsgiClient
         ("GET", "/v1/jobs/us_jb_1?__example=failed", 200, "__example=failed", None, "failed", 0),
     ]
     assert all(entry["time"].endswith("Z") for entry in entries)
+
+
+def test_every_store_keeps_the_details(engine: StateEngine) -> None:
+    engine.record("carol", "PATCH", "/v1/jobs/us_jb_1?a=%20b", 200, JournalDetails("a=%20b", "example=ok", "ok", 3))
+    engine.record("carol", "GET", "/v1/jobs", 200)
+    told, untold = engine.journal("carol")
+    assert (told["query"], told["prefer"], told["example"], told["bodyBytes"]) == ("a=%20b", "example=ok", "ok", 3)
+    assert (untold["query"], untold["prefer"], untold["example"], untold["bodyBytes"]) == ("", None, None, 0)
 
 
 def test_a_credential_is_never_in_the_journal(stateful: AsgiClient) -> None:
