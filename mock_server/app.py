@@ -177,6 +177,8 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
         {
             "Allow",
             "WWW-Authenticate",
+            "Preference-Applied",
+            "Jobs-Mock-Ignored-Prefer",
             *([VIOLATIONS_HEADER] if settings.proxy is not None else []),
             *(
                 name.decode()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from mock_server.errors import InvalidRequest, Violation
 from mock_server.numbers import integer_or_none, quoted
@@ -12,6 +14,13 @@ from mock_server.spec import Example, Operation, Response
 MAX_DELAY_MS = 30_000
 CONTROL_NAMES = ("code", "example", "dynamic", "delay")
 QUERY_PREFIX = "__"
+APPLIED_HEADER = b"preference-applied"
+IGNORED_HEADER = b"jobs-mock-ignored-prefer"
+MAX_IGNORED = 8  # reported per response; a longer list is cut there
+MAX_TOKEN_LENGTH = 64
+MAX_LOGGED = 256  # distinct ignored preferences logged per process; later ones go unlogged
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,20 +45,56 @@ class Choice:
     example: Example | None  # None: generate from the schema
 
 
-def _preferences(prefer: Sequence[str]) -> dict[str, str]:
-    """`Prefer: code=404, example=foo` (also `;`-separated, several headers); unknown preferences are ignored."""
+@dataclass(frozen=True)
+class Preferences:
+    """What a request's `Prefer` headers ask of the mock, and the preferences it does not know."""
+
+    known: dict[str, str]
+    ignored: tuple[str, ...] = ()
+
+    def ignored_header(self) -> tuple[bytes, bytes] | None:
+        """`Jobs-Mock-Ignored-Prefer: exmaple, return`: what the mock did not act on (Prefer is advisory)."""
+        if not self.ignored:
+            return None
+        return IGNORED_HEADER, ", ".join(self.ignored).encode("latin-1")
+
+
+NO_PREFERENCES = Preferences({})
+_logged: set[str] = set()
+
+
+def read_preferences(prefer: Sequence[str]) -> Preferences:
+    """`Prefer: code=404, example=foo` (also `;`-separated, several headers); a preference the mock does not
+    know is kept aside, to be reported and logged once."""
+    if not prefer:
+        return NO_PREFERENCES
     found: dict[str, str] = {}
+    ignored: list[str] = []
     for header in prefer:
         for item in header.replace(";", ",").split(","):
             name, _, value = item.strip().partition("=")
-            if name.strip().lower() in CONTROL_NAMES:
-                found[name.strip().lower()] = value.strip().strip('"')
-    return found
+            name = name.strip().lower()
+            if name in CONTROL_NAMES:
+                found[name] = value.strip().strip('"')
+            elif name and name not in ignored and len(ignored) < MAX_IGNORED:
+                ignored.append(name[:MAX_TOKEN_LENGTH])
+    for name in ignored:
+        _log_once(name)
+    return Preferences(found, tuple(ignored))
 
 
-def parse_controls(prefer: Sequence[str], query: Mapping[str, Sequence[str]]) -> Controls:
+def _log_once(name: str) -> None:
+    if name in _logged or len(_logged) >= MAX_LOGGED:
+        return
+    _logged.add(name)
+    logger.warning(
+        "Prefer: %r is not a preference this mock knows (it knows %s); ignored", name, ", ".join(CONTROL_NAMES)
+    )
+
+
+def parse_controls(preferences: Preferences, query: Mapping[str, Sequence[str]]) -> Controls:
     """The client's controls; `InvalidRequest` naming every malformed one."""
-    raw = _preferences(prefer)
+    raw = dict(preferences.known)
     for name in CONTROL_NAMES:
         values = query.get(QUERY_PREFIX + name)
         if values:
@@ -115,3 +160,17 @@ def choose(operation: Operation, controls: Controls) -> Choice:
             )
         return Choice(response, example)
     return Choice(response, next(iter(response.examples.values()), None))
+
+
+@cache  # one per documented status and example name: built once, then shared
+def applied_header(status: int, example: str | None) -> tuple[bytes, bytes]:
+    """`Preference-Applied` (RFC 7240) for what is served: `code=404, example=jobNotFound`, or
+    `code=200, dynamic=true` for generated data."""
+    served = f"example={example}" if example is not None else "dynamic=true"
+    return APPLIED_HEADER, f"code={status}, {served}".encode()
+
+
+@cache
+def status_applied_header(status: int) -> tuple[bytes, bytes]:
+    """`Preference-Applied: code=201` for an answer the state engine chose (no example is served)."""
+    return APPLIED_HEADER, f"code={status}".encode()

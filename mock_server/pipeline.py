@@ -22,7 +22,7 @@ from mock_server.auth import BearerAuth
 from mock_server.docs import Pages
 from mock_server.error_formats import error_reply
 from mock_server.errors import BodyTimeout, BodyTooLarge, ClientGone, InvalidRequest, RequestError, Violation
-from mock_server.negotiation import NO_CONTROLS, parse_controls
+from mock_server.negotiation import APPLIED_HEADER, NO_CONTROLS, Preferences, parse_controls, read_preferences
 from mock_server.responder import Call, Forwarded, Forwarder, Responder
 from mock_server.router import Match, PathItem, Router, api_for_path
 from mock_server.session_coverage import SessionCoverage
@@ -103,9 +103,10 @@ class MockPipeline:
             self._count(request, None, reply)
             await send_reply(send, reply)
             return reply.status
+        preferences = read_preferences(request.header("prefer"))
         sent = Sent()
         try:
-            reply = await self._answer(operation, match, request, receive, sent)
+            reply = await self._answer(operation, match, request, preferences, receive, sent)
         except ClientGone:
             return None
         except RequestError as error:
@@ -114,6 +115,9 @@ class MockPipeline:
             logger.exception("jobs-mock failed to answer %s %s", request.method, request.path)
             reply = error_reply(match.item.api.errors, RequestError(500, [Violation(None, UNEXPECTED_FAILURE)]))
         self._count(request, operation, reply, sent.body)
+        ignored = preferences.ignored_header()
+        if ignored is not None:
+            reply.headers.append(ignored)
         await send_reply(send, reply)
         return reply.status
 
@@ -148,7 +152,13 @@ class MockPipeline:
         return status
 
     async def _answer(
-        self, operation: Operation, match: Match, request: Request, receive: Receive, sent: Sent
+        self,
+        operation: Operation,
+        match: Match,
+        request: Request,
+        preferences: Preferences,
+        receive: Receive,
+        sent: Sent,
     ) -> Reply:
         """Auth, then controls and validation together, then the responder; each refuses with a `RequestError`."""
         headers = request.headers
@@ -156,7 +166,7 @@ class MockPipeline:
             self.auth.check(headers.get("authorization", ()))
         bad_controls: Sequence[Violation] = ()
         try:
-            controls = parse_controls(headers.get("prefer", ()), request.query)
+            controls = parse_controls(preferences, request.query)
         except InvalidRequest as error:
             controls, bad_controls = NO_CONTROLS, error.violations
         body = (
@@ -190,6 +200,7 @@ class MockPipeline:
             raise
         if controls.delay_ms:
             await asyncio.sleep(controls.delay_ms / 1000)
+            reply.headers = [_with_delay(header, controls.delay_ms) for header in reply.headers]
         return reply
 
     async def _forward(
@@ -261,6 +272,11 @@ def _json_or_none(body: bytes, request: Request) -> Any:
         return None
     value, problems = json_body(body, options)
     return None if problems else value
+
+
+def _with_delay(header: tuple[bytes, bytes], delay_ms: int) -> tuple[bytes, bytes]:
+    name, value = header
+    return (name, value + f", delay={delay_ms}".encode()) if name == APPLIED_HEADER else header
 
 
 def _method_not_allowed(item: PathItem, method: str) -> Violation:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from mock_server.dynamic import DataGenerator
 from mock_server.echo import echo_into
 from mock_server.errors import GenerationError, InvalidRequest, Violation
-from mock_server.negotiation import Choice, Controls, choose
+from mock_server.negotiation import Choice, Controls, applied_header, choose
 from mock_server.spec import Api, Operation, Response
 from mock_server.wire import Reply, dumps
 
@@ -54,8 +54,9 @@ class Forwarder(Protocol):
     async def forward(self, request: Forwarded) -> Reply: ...
 
 
-def body_reply(response: Response, body: bytes, example: str | None = None) -> Reply:
-    headers = [*response.headers]
+def body_reply(response: Response, body: bytes, applied: tuple[bytes, bytes], example: str | None = None) -> Reply:
+    """A documented response with its body; `applied` is its `Preference-Applied` header (what was served)."""
+    headers = [*response.headers, applied]
     if response.media_type is not None:
         headers.append((b"content-type", response.media_type.encode()))
     return Reply(response.status, body if response.media_type is not None else b"", headers, example)
@@ -73,11 +74,16 @@ class StaticResponder:
     def render(self, call: Call, choice: Choice) -> Reply:
         if choice.example is not None:
             example = choice.example
-            return body_reply(choice.response, example.template.render(call.path_params), example.name)
+            return body_reply(
+                choice.response,
+                example.template.render(call.path_params),
+                applied_header(choice.response.status, example.name),
+                example.name,
+            )
         try:
             value = self.generator.generate(choice.response, call.request_key)
         except GenerationError as error:
             raise InvalidRequest([Violation("Prefer", f"{error}; ask for a documented example instead")]) from error
         if 200 <= choice.response.status < 300:
             value = echo_into(value, call.operation.echo, call.path_params)
-        return body_reply(choice.response, dumps(value))
+        return body_reply(choice.response, dumps(value), applied_header(choice.response.status, None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 from jobs_openapi import BUNDLED, Resolver, operations, read_document, spec_path
 
-from mock_server.echo import BodyTemplate, EchoTarget, echo_target
+from mock_server.echo import BodyTemplate, EchoTarget, echo_target, example_echo_targets
 from mock_server.error_formats import ErrorFormat, error_format
+from mock_server.example_shapes import ValuesShown, values_shown
 from mock_server.filter_language import FilterLanguage, filter_language
 from mock_server.schema import Schemas, compile_schema, json_type
 from mock_server.wire import JSON_MEDIA_TYPE
@@ -47,6 +48,7 @@ class Example:
     name: str
     value: Any
     template: BodyTemplate
+    echo: tuple[EchoTarget, ...] = ()  # the example's own `x-mock-echo`
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Response:
     validator: jsonschema_rs.Validator | None
     headers: tuple[tuple[bytes, bytes], ...]  # documented headers with their example values
     header_parameters: tuple[Parameter, ...] = ()  # documented headers, to validate a real response's
+    # What the API's examples show at each node of the schemas (shared by its responses), for generated data.
+    shown: ValuesShown = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class _Builder:
         self.resolver = Resolver(document, source)
         self.deref = self.resolver.resolve
         self.schemas = Schemas(document)
+        self.shown: dict[str, tuple[Any, ...]] = {}  # filled once every response is read
 
     def build(self) -> Api:
         doc = self.document
@@ -146,6 +151,15 @@ class _Builder:
             operation = self.operation(path, url_path, method, item)
             found.append(operation)
             path_items.setdefault(url_path, {})[operation.method] = operation
+        self.shown.update(
+            values_shown(
+                (response.schema, example.value)
+                for operation in found
+                for response in operation.responses.values()
+                if response.schema is not None
+                for example in response.examples.values()
+            )
+        )
         info = doc.get("info", {})
         return Api(
             name=self.name,
@@ -168,7 +182,8 @@ class _Builder:
             parameter = self.deref(raw)
             merged[(parameter["name"], parameter["in"])] = parameter
         parameters = tuple(self.parameter(parameter) for parameter in merged.values() if parameter["in"] != "cookie")
-        responses = self.responses(label, spec.get("responses", {}))
+        path_parameters = frozenset(parameter.name for parameter in parameters if parameter.location == "path")
+        responses = self.responses(label, spec.get("responses", {}), path_parameters)
         successes = [status for status in responses if 200 <= status < 300]
         if not successes:
             raise ValueError(f"{self.source}: {label} documents no 2xx response for the mock to answer with")
@@ -240,16 +255,16 @@ class _Builder:
                     )
         return True
 
-    def responses(self, label: str, raw: dict[str, Any]) -> dict[int, Response]:
+    def responses(self, label: str, raw: dict[str, Any], path_parameters: frozenset[str]) -> dict[int, Response]:
         responses: dict[int, Response] = {}
         for key, value in raw.items():
             if not str(key).isdigit():
                 continue  # `default` and `4XX` ranges cannot be chosen by code
             status = int(key)
-            responses[status] = self.response(label, status, self.deref(value))
+            responses[status] = self.response(label, status, self.deref(value), path_parameters)
         return dict(sorted(responses.items()))
 
-    def response(self, label: str, status: int, spec: dict[str, Any]) -> Response:
+    def response(self, label: str, status: int, spec: dict[str, Any], path_parameters: frozenset[str]) -> Response:
         content = spec.get("content", {})
         media_type = JSON_MEDIA_TYPE if JSON_MEDIA_TYPE in content else next(iter(content), None)
         media = content.get(media_type, {}) if media_type else {}
@@ -265,7 +280,11 @@ class _Builder:
             value = example["value"]
             if validator is not None and not validator.is_valid(value):
                 logger.warning("%s: example %r of response %s does not match its schema", label, name, status)
-            examples[name] = Example(name, value, BodyTemplate(value, ()))
+            where = f"{self.source}: {label} example {name!r} of response {status}"
+            echo = example_echo_targets(
+                self.schemas, where, example.get("x-mock-echo", {}), value, schema, path_parameters
+            )
+            examples[name] = Example(name, value, BodyTemplate(value, echo), echo)
         documented = {name: self.deref(header) for name, header in spec.get("headers", {}).items()}
         headers = tuple(
             (header_name.lower().encode(), str(value).encode())
@@ -276,7 +295,7 @@ class _Builder:
             self.parameter({**header, "name": header_name, "in": "header"})
             for header_name, header in documented.items()
         )
-        return Response(status, media_type, examples, schema, validator, headers, header_parameters)
+        return Response(status, media_type, examples, schema, validator, headers, header_parameters, self.shown)
 
     def header_example(self, header: dict[str, Any]) -> Any:
         if "example" in header:
@@ -291,7 +310,7 @@ class _Builder:
     @staticmethod
     def responses_with_echo(response: Response, echo: tuple[EchoTarget, ...]) -> Response:
         examples = {
-            name: Example(name, example.value, BodyTemplate(example.value, echo))
+            name: Example(name, example.value, BodyTemplate(example.value, echo + example.echo), example.echo)
             for name, example in response.examples.items()
         }
         return replace(response, examples=examples)

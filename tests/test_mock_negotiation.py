@@ -71,7 +71,9 @@ def test_forcing_a_documented_code(mock: AsgiClient, assert_conforms, how: str) 
     url = "/v1/jobs/us_jb_1" + ("?__code=404" if how == "query" else "")
     response = mock.get(url, headers=headers)
     assert response.status_code == 404
-    assert response.json() == _examples("flatfile", "/jobs/{jobId}", "get", "404")["jobNotFound"]
+    # The documented 404, naming the id asked for (its x-mock-echo) in place of the example's
+    assert response.json() == {"errors": [{"key": "jobId", "message": "Job us_jb_1 not found"}]}
+    assert response.headers["Preference-Applied"] == "code=404, example=jobNotFound"
     assert_conforms("flatfile", "GET", "/jobs/{jobId}", response)
 
 

@@ -39,6 +39,20 @@ def test_flatfile_ready_job_executes_progresses_and_completes(
     assert done["status"] == "complete" and "finishedAt" in done and done["updatedAt"] > started["updatedAt"]
 
 
+def test_flatfile_progress_is_whole_percents_however_time_is_sliced(engine: StateEngine, flatfile: Client) -> None:
+    job = new_job(flatfile)
+    flatfile.call("executeJob", job["id"])
+    engine.advance(1)
+    shown = []
+    for _ in range(6):  # a ticker's steps are never exactly a second: 1.002 s at 10 %/s is 10.02 %
+        engine.advance(1.002)
+        shown.append(flatfile.call("getJob", job["id"])["data"]["progress"])
+    assert shown == [10, 20, 30, 40, 50, 60] and all(type(value) is int for value in shown)
+    for _ in range(5):  # steps smaller than a percent still add up
+        engine.advance(0.02)
+    assert flatfile.call("getJob", job["id"])["data"]["progress"] == 61
+
+
 def test_flatfile_progress_continues_from_what_the_listener_reported(engine: StateEngine, flatfile: Client) -> None:
     job = new_job(flatfile, status="ready")
     flatfile.call("ackJob", job["id"], body={"progress": 95})

@@ -22,6 +22,7 @@ from mock_server.cli import main
 from mock_server.state import StateEngine, StateRequest
 from mock_server.state.flatfile import LIFECYCLE, UNFINISHED
 from mock_server.state.postgres_schema import SCHEMA_VERSION, TICKER_LOCK
+from mock_server.state.store import JournalDetails
 
 FLATFILE = {"Authorization": "Bearer token", "X-Disable-Hooks": "true"}
 SIFT = {"Authorization": "Bearer token"}
@@ -280,6 +281,30 @@ def test_another_applications_database_is_refused_and_left_alone(
     message = _refusal(capsys, database)
     assert "another application" in message and "invoices" in message
     assert _tables(database) == [("invoices", 2)]
+
+
+def test_a_database_of_schema_version_1_gets_journal_details_and_keeps_its_entries(database: str) -> None:
+    engine = StateEngine.open(state_url=database)
+    engine.record("bob", "GET", "/v1/jobs", 200)
+    engine.close()
+    with psycopg.connect(database) as connection:  # what version 1 had: a journal without details
+        connection.execute("ALTER TABLE journal DROP COLUMN details; UPDATE jobs_mock_schema SET version = 1")
+    engine = StateEngine.open(state_url=database)
+    try:
+        engine.record("bob", "POST", "/v1/jobs?x=1", 400, JournalDetails("x=1", "code=400", "missingType", 9))
+        old, new = engine.journal("bob")
+        assert (old["path"], old["query"], old["prefer"], old["example"], old["bodyBytes"]) == (
+            "/v1/jobs",
+            "",
+            None,
+            None,
+            0,
+        )
+        assert (new["query"], new["prefer"], new["example"], new["bodyBytes"]) == ("x=1", "code=400", "missingType", 9)
+    finally:
+        engine.close()
+    with psycopg.connect(database) as connection:
+        assert connection.execute("SELECT version FROM jobs_mock_schema").fetchone() == (SCHEMA_VERSION,)
 
 
 def test_another_schema_version_is_refused_and_left_alone(capsys: pytest.CaptureFixture[str], database: str) -> None:

@@ -15,8 +15,8 @@ import pytest
 from test_state_support import Client, FakeClock, job_ids, new_job, open_engine
 
 from mock_server.state import StateEngine, StateError, StateFileError, StateRequest
-from mock_server.state.database import APPLICATION_ID, check_state_file
-from mock_server.state.store import StoredJob
+from mock_server.state.database import APPLICATION_ID, SCHEMA_VERSION, check_state_file
+from mock_server.state.store import JournalDetails, StoredJob
 
 SIFT_FAILED = "5f1c3a9e-8a4b-4d1e-9a7c-2e6b1d0f3c41"
 
@@ -201,10 +201,11 @@ def test_the_journal_is_per_session_and_bounded(clock: FakeClock) -> None:
         engine.record(None, "DELETE", "/v1/jobs/x", 404)
         alice = engine.journal("alice")
         assert [entry["path"] for entry in alice] == [f"/v1/jobs/{number}" for number in range(3, 8)]
-        assert alice[0] == {"method": "GET", "path": "/v1/jobs/3", "status": 200, "time": alice[0]["time"]}
+        untold = {"query": "", "prefer": None, "example": None, "bodyBytes": 0}  # what the engine was not told
+        assert alice[0] == {"method": "GET", "path": "/v1/jobs/3", "status": 200, "time": alice[0]["time"], **untold}
         assert alice[0]["time"].startswith("2026-01-02T03:04:05.") and alice[0]["time"] < alice[-1]["time"]
         assert engine.journal() == [
-            {"method": "DELETE", "path": "/v1/jobs/x", "status": 404, "time": engine.journal()[0]["time"]}
+            {"method": "DELETE", "path": "/v1/jobs/x", "status": 404, "time": engine.journal()[0]["time"], **untold}
         ]
         engine.reset("alice")
         assert engine.journal("alice") == []
@@ -308,7 +309,7 @@ def test_a_write_killed_before_its_answer_is_rolled_back(tmp_path: Path) -> None
     open_engine(FakeClock(), path).close()
     script = (
         "import sys, time\n"
-        "from mock_server.state.store import StoredJob\n"
+        "from mock_server.state.store import JournalDetails, StoredJob\n"
         "from mock_server.state.sqlite_store import SqliteJobStore\n"
         "store = SqliteJobStore(sys.argv[1])\n"
         "with store.transaction() as tx:\n"
@@ -406,10 +407,10 @@ def test_a_state_file_of_schema_version_1_is_brought_up_to_date(tmp_path: Path, 
     first = open_engine(clock, path)
     kept = [new_job(Client(first, "flatfile"))["id"] for _ in range(3)]
     first.close()
-    with sqlite3.connect(path) as older:  # what version 1 had: no job counts
+    with sqlite3.connect(path) as older:  # what version 1 had: no job counts, no journal details
         older.executescript(
             "DROP TRIGGER job_counts_insert; DROP TRIGGER job_counts_delete; DROP TABLE job_counts;"
-            "PRAGMA user_version = 1;"
+            "ALTER TABLE journal DROP COLUMN details; PRAGMA user_version = 1;"
         )
     older.close()
     second = open_engine(clock, path)
@@ -421,4 +422,32 @@ def test_a_state_file_of_schema_version_1_is_brought_up_to_date(tmp_path: Path, 
         assert flatfile.call("listJobs")["pagination"]["totalCount"] == 3
     finally:
         second.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_state_file_of_schema_version_2_keeps_its_journal_and_records_details(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    path = tmp_path / "state.sqlite"
+    open_engine(clock, path).close()
+    with sqlite3.connect(path) as older:  # what version 2 had: a journal without details
+        older.executescript(
+            "ALTER TABLE journal DROP COLUMN details;"
+            "INSERT INTO journal (session, method, path, status, at) VALUES ('bob', 'GET', '/v1/jobs', 200, 'then');"
+            "PRAGMA user_version = 2;"
+        )
+    older.close()
+    engine = open_engine(clock, path)
+    try:
+        engine.record("bob", "POST", "/v1/jobs?x=1", 201, JournalDetails("x=1", "code=201", "created", 52))
+        old, new = engine.journal("bob")
+        assert old == {"method": "GET", "path": "/v1/jobs", "status": 200, "time": "then"} | {
+            "query": "",
+            "prefer": None,
+            "example": None,
+            "bodyBytes": 0,
+        }
+        assert (new["query"], new["prefer"], new["example"], new["bodyBytes"]) == ("x=1", "code=201", "created", 52)
+    finally:
+        engine.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

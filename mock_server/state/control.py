@@ -1,7 +1,8 @@
 """ASGI middleware of stateful mode: the journal and the control endpoints.
 
 - Every request belongs to the session named by its `X-Mock-Session` header (the default session otherwise);
-  the request (method, path, status, time) is appended to that session's journal.
+  the request (method, path, status, time; its query, `Prefer` header, the example served and its body's size,
+  never a credential) is appended to that session's journal.
 - Control endpoints, outside the APIs' paths:
   `POST /__mock/reset` (the session of `?session=` or the header; every session when neither is given),
   `GET /__mock/journal` (the session of `?session=` or the header), `GET /__mock/sessions`,
@@ -22,10 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.control_access import CONTROL_PREFIX, is_control_path
 from mock_server.error_formats import ErrorFormat, error_reply
 from mock_server.errors import RequestError, Violation
+from mock_server.negotiation import APPLIED_HEADER
 from mock_server.wire import JSON_HEADER, UNEXPECTED_FAILURE, Reply, Request, dumps, not_allowed, send_reply
 
 from .engine import StateEngine, session_name
 from .errors import StateError, invalid
+from .store import JournalDetails
 
 logger = logging.getLogger(__name__)
 
@@ -62,21 +65,32 @@ class StateControl:
             await self._control(request, send)
             return
         status = 500
+        example: str | None = None
+        body_bytes = 0
+
+        async def counting_receive() -> Message:
+            nonlocal body_bytes
+            message = await receive()
+            body_bytes += len(message.get("body", b""))
+            return message
 
         async def recording_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, example
             if message["type"] == "http.response.start":
                 status = message["status"]
+                example = _example_served(message["headers"])
             await send(message)
 
-        await self.app(scope, receive, recording_send)
-        await self._record(request, status)
+        await self.app(scope, counting_receive, recording_send)
+        await self._record(request, status, example, body_bytes)
 
-    async def _record(self, request: Request, status: int) -> None:
+    async def _record(self, request: Request, status: int, example: str | None, body_bytes: int) -> None:
         query = request.query_string
         path = request.path + (f"?{query}" if query else "")
+        prefer = request.header("prefer")
+        details = JournalDetails(query, ", ".join(prefer) if prefer else None, example, body_bytes)
         with suppress(StateError):  # a session name the engine refused: the request was answered 400 already
-            await asyncio.to_thread(self.engine.record, request.session, request.method, path, status)
+            await asyncio.to_thread(self.engine.record, request.session, request.method, path, status, details)
 
     async def _control(self, request: Request, send: Send) -> None:
         name = request.path[len(CONTROL_PREFIX) :]
@@ -115,3 +129,14 @@ class StateControl:
 
     async def _error(self, send: Send, error: RequestError) -> None:
         await send_reply(send, error_reply(self.errors, error))
+
+
+def _example_served(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The example a reply's `Preference-Applied` names (`code=404, example=jobNotFound`), if any."""
+    for name, value in headers:
+        if name == APPLIED_HEADER:
+            for item in value.decode("latin-1").split(","):
+                key, _, served = item.strip().partition("=")
+                if key == "example":
+                    return served
+    return None

@@ -17,7 +17,7 @@ from typing import Any
 from .errors import StateFileError
 
 APPLICATION_ID = 0x4A4F4253  # "JOBS"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MEMORY = ":memory:"
 _MAGIC = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
@@ -64,7 +64,8 @@ CREATE TABLE journal (
     method TEXT NOT NULL,
     path TEXT NOT NULL,
     status INTEGER NOT NULL,
-    at TEXT NOT NULL
+    at TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX journal_by_session ON journal (session, seq);
 """
@@ -75,6 +76,7 @@ CREATE INDEX journal_by_session ON journal (session, seq);
 MIGRATIONS = {
     1: _JOB_COUNTS
     + "INSERT INTO job_counts (session, api, jobs) SELECT session, api, count(*) FROM jobs GROUP BY session, api;",
+    2: "ALTER TABLE journal ADD COLUMN details TEXT NOT NULL DEFAULT '{}';",  # JournalDetails, as JSON
 }
 
 

@@ -16,7 +16,7 @@ from .flatfile import flatfile_rules
 from .rules import DEFAULT_SESSION, ApiRules, Context, Reader, StateRequest, StateResponse
 from .sift import sift_rules
 from .spec_data import SpecData
-from .store import JOURNAL_SIZE, JobStore, JournalEntry, StoredJob, Transaction
+from .store import JOURNAL_SIZE, NO_DETAILS, JobStore, JournalDetails, JournalEntry, StoredJob, Transaction
 from .stores import open_store
 
 MAX_SESSION_LENGTH = 128
@@ -95,9 +95,11 @@ class StateEngine:
         with self.store.transaction() as tx:
             return tx.sessions()
 
-    def record(self, session: str | None, method: str, path: str, status: int) -> None:
+    def record(
+        self, session: str | None, method: str, path: str, status: int, details: JournalDetails = NO_DETAILS
+    ) -> None:
         time = self.clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        entry = JournalEntry(method, path, status, time)
+        entry = JournalEntry(method, path, status, time, details)
         with self.store.transaction() as tx:
             tx.record(session_name(session), entry)
 
@@ -183,14 +185,21 @@ def _constant(moment: datetime) -> Clock:
     return lambda: moment
 
 
+_EXACT_PROGRESS = "exactProgress"  # hidden: the progress of which the job shows the whole percents
+
+
 def _progress(field: str | None, stored: StoredJob) -> float:
     value = stored.job.get(field) if field else stored.hidden.get("progress")
+    exact = stored.hidden.get(_EXACT_PROGRESS)
+    if field and isinstance(exact, int | float) and value == int(exact):  # unless a client set another since
+        value = exact
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _set_progress(field: str | None, stored: StoredJob, progress: float) -> None:
     if field:
-        stored.job[field] = progress
+        stored.hidden[_EXACT_PROGRESS] = progress
+        stored.job[field] = int(progress)  # whole percents, as the real API reports them
     else:
         stored.hidden["progress"] = progress
 

@@ -1,8 +1,8 @@
 """The PostgreSQL database behind a shared store: reached, checked and, when empty, given the schema.
 
 A database is ours when its `jobs_mock_schema` table names this application and a schema version this mock
-reads. An empty database (no table in its current schema) gets the schema; anything else (another
-application's tables, another schema version) is refused with a StateFileError and left untouched. Processes
+reads. An empty database (no table in its current schema) gets the schema, one of an older version is brought up
+to date (MIGRATIONS); anything else (another application's tables, a version this mock does not know) is refused with a StateFileError and left untouched. Processes
 that start together on one empty database take turns (an advisory lock), so the schema is created once.
 Messages name the server and the database, never the password.
 """
@@ -18,7 +18,7 @@ from psycopg.conninfo import conninfo_to_dict
 from .errors import StateFileError
 
 APPLICATION = "jobs-mock"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CONNECT_TIMEOUT = 3  # seconds; a server that does not answer is reported, not waited for
 # Advisory lock keys (class, object) of this application: (SCHEMA_LOCK, 0) guards DDL.
 SCHEMA_LOCK = 0x4A4F4253  # "JOBS"
@@ -54,7 +54,8 @@ CREATE TABLE journal (
     method text NOT NULL,
     path text NOT NULL,
     status integer NOT NULL,
-    at text NOT NULL
+    at text NOT NULL,
+    details json NOT NULL DEFAULT '{{}}'
 );
 CREATE INDEX journal_by_session ON journal (session, seq);
 -- A TIMESTAMP field's value (query.py): the instant an RFC 3339 string names, in whole milliseconds since the
@@ -71,6 +72,11 @@ EXCEPTION WHEN others THEN
 END
 $$;
 """
+
+# From each older schema version to the next: run under the schema lock when a process finds such a database.
+MIGRATIONS = {
+    1: "ALTER TABLE journal ADD COLUMN details json NOT NULL DEFAULT '{}'",  # JournalDetails
+}
 
 
 @dataclass(frozen=True)
@@ -134,10 +140,14 @@ def _check_or_create(connection: psycopg.Connection[Any], target: Target) -> Non
     if [application for application, _ in found] != [APPLICATION]:
         raise StateFileError(f"the {target} has a jobs_mock_schema table this mock did not write; refusing to use it")
     version = found[0][1]
-    if version != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION and version not in MIGRATIONS:
         raise StateFileError(
             f"the {target} has jobs-mock schema version {version}; this jobs-mock reads version {SCHEMA_VERSION}"
         )
+    for step in range(version, SCHEMA_VERSION):
+        connection.execute(MIGRATIONS[step])
+    if version != SCHEMA_VERSION:
+        connection.execute("UPDATE jobs_mock_schema SET version = %s", (SCHEMA_VERSION,))
 
 
 def reason(error: psycopg.Error, url: str) -> str:

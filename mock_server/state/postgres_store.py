@@ -37,7 +37,7 @@ from .postgres_schema import (
 )
 from .query import Condition, Index, JobQuery
 from .sql import POSTGRES
-from .store import JOURNAL_SIZE, JournalEntry, Row, StoredJob
+from .store import JOURNAL_SIZE, JournalDetails, JournalEntry, Row, StoredJob
 
 # As many connections as threads run requests (asyncio.to_thread's default executor), so a request waits for a
 # connection only when the database is in trouble; then it is answered 503 after POOL_TIMEOUT seconds.
@@ -200,8 +200,8 @@ class PostgresTransaction:
     # --- journal ---------------------------------------------------------------------------------------------
     def record(self, session: str, entry: JournalEntry) -> None:
         self.execute(
-            "INSERT INTO journal (session, method, path, status, at) VALUES (%s, %s, %s, %s, %s)",
-            (session, entry.method, entry.path, entry.status, entry.time),
+            "INSERT INTO journal (session, method, path, status, at, details) VALUES (%s, %s, %s, %s, %s, %s)",
+            (session, entry.method, entry.path, entry.status, entry.time, _json(entry.details.as_dict())),
         )
         self.execute(
             "DELETE FROM journal WHERE session = %s AND seq <= "
@@ -210,8 +210,13 @@ class PostgresTransaction:
         )
 
     def journal(self, session: str) -> list[JournalEntry]:
-        rows = self.execute("SELECT method, path, status, at FROM journal WHERE session = %s ORDER BY seq", (session,))
-        return [JournalEntry(*row) for row in rows]
+        rows = self.execute(
+            "SELECT method, path, status, at, details FROM journal WHERE session = %s ORDER BY seq", (session,)
+        )
+        return [
+            JournalEntry(method, path, status, at, JournalDetails.from_dict(details))
+            for method, path, status, at, details in rows
+        ]
 
 
 class AdvisoryLease:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+from mock_server.errors import StateError
+from mock_server.negotiation import status_applied_header
 from mock_server.responder import Call, Responder, body_reply
 from mock_server.wire import Reply, dumps
 
@@ -28,5 +30,10 @@ class StatefulResponder:
             session=call.session or DEFAULT_SESSION, path=call.path_params, query=call.parameters, body=call.body
         )
         # SQLite work (a commit may wait for the disk) runs off the event loop; the engine is thread-safe.
-        answer = await asyncio.to_thread(self.engine.handle, api, operation_id, request)
-        return body_reply(call.operation.responses[answer.status], dumps(answer.body))
+        try:
+            answer = await asyncio.to_thread(self.engine.handle, api, operation_id, request)
+        except StateError as error:  # the engine's own 4xx answer: it says what it served, as a 2xx does
+            error.headers = [*error.headers, status_applied_header(error.status)]
+            raise
+        response = call.operation.responses[answer.status]
+        return body_reply(response, dumps(answer.body), status_applied_header(answer.status))

@@ -18,7 +18,7 @@ from typing import Any
 from .database import open_database
 from .query import EVERY_JOB, Condition, Index, JobQuery
 from .sql import SQLITE
-from .store import JOURNAL_SIZE, JournalEntry, Row, StoredJob
+from .store import JOURNAL_SIZE, JournalDetails, JournalEntry, Row, StoredJob
 
 
 class SqliteJobStore:
@@ -146,8 +146,8 @@ class SqliteTransaction:
     # --- journal ---------------------------------------------------------------------------------------------
     def record(self, session: str, entry: JournalEntry) -> None:
         self._db.execute(
-            "INSERT INTO journal (session, method, path, status, at) VALUES (?, ?, ?, ?, ?)",
-            (session, entry.method, entry.path, entry.status, entry.time),
+            "INSERT INTO journal (session, method, path, status, at, details) VALUES (?, ?, ?, ?, ?, ?)",
+            (session, entry.method, entry.path, entry.status, entry.time, _dumps(entry.details.as_dict())),
         )
         self._db.execute(
             "DELETE FROM journal WHERE session = ? AND seq <= "
@@ -157,9 +157,12 @@ class SqliteTransaction:
 
     def journal(self, session: str) -> list[JournalEntry]:
         rows = self._db.execute(
-            "SELECT method, path, status, at FROM journal WHERE session = ? ORDER BY seq", (session,)
+            "SELECT method, path, status, at, details FROM journal WHERE session = ? ORDER BY seq", (session,)
         )
-        return [JournalEntry(*row) for row in rows]
+        return [
+            JournalEntry(method, path, status, at, JournalDetails.from_dict(json.loads(details)))
+            for method, path, status, at, details in rows
+        ]
 
 
 def _stored(row: tuple[Any, ...]) -> StoredJob:

@@ -9,7 +9,7 @@ any number of processes on any number of hosts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,14 +36,50 @@ class Row:
 
 
 @dataclass(frozen=True)
+class JournalDetails:
+    """What the journal keeps of a request besides its method, path, status and time (never a credential).
+
+    A store keeps these together as one JSON document, so that a new detail needs no new column in any store.
+    """
+
+    query: str = ""  # as sent, still percent-encoded
+    prefer: str | None = None  # the Prefer header(s), as sent
+    example: str | None = None  # the documented example served; None when the state engine answered
+    body_bytes: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "prefer": self.prefer, "example": self.example, "bodyBytes": self.body_bytes}
+
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, Any]) -> JournalDetails:
+        """The details as a store kept them; an entry recorded before a detail existed reads as without it."""
+        return cls(
+            query=str(stored.get("query", "")),
+            prefer=stored.get("prefer"),
+            example=stored.get("example"),
+            body_bytes=int(stored.get("bodyBytes", 0)),
+        )
+
+
+NO_DETAILS = JournalDetails()
+
+
+@dataclass(frozen=True)
 class JournalEntry:
     method: str
     path: str
     status: int
     time: str
+    details: JournalDetails = NO_DETAILS
 
     def as_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "path": self.path, "status": self.status, "time": self.time}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "time": self.time,
+            **self.details.as_dict(),
+        }
 
 
 class Transaction(Protocol):
