@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test install bench serve
+.PHONY: test lint install bench serve
 
 install: $(STAMP)
 
@@ -21,9 +21,15 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 # Progress per test file as tests pass, then the 15 slowest; PYTEST_ARGS adds pytest options,
-# e.g. make test PYTEST_ARGS="tests/test_mock_cli.py -x" or PYTEST_ARGS="-k stateful -v".
-test: $(STAMP)
+# e.g. make test PYTEST_ARGS="tests/mock/test_cli.py -x" or PYTEST_ARGS="-k stateful -v".
+test: lint
 	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+
+# Lint, format and type checks (configured in pyproject.toml), run by `make test` before the suite.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The mock of both Jobs APIs on http://127.0.0.1:4010; options go in ARGS, e.g. make serve ARGS="--token secret".
 serve: $(STAMP)

@@ -1,7 +1,7 @@
 """Every part of Schemathesis the runner uses beyond its public API (`schemathesis.__all__`), in one module.
 
 Schemathesis is pinned exactly (pyproject.toml) because these names are internal: an upgrade that moves one
-breaks this module and `tests/test_contract_adapter.py`, and nothing else in `contracts/`.
+breaks this module and `tests/contracts/test_adapter.py`, and nothing else in `contracts/`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Everything the mock takes from Schemathesis' internals, in one module: an upgrade of Schemathesis (pinned
-exactly in pyproject.toml) touches this file only, and `tests/test_mock_schemathesis_adapter.py` says at once
+exactly in pyproject.toml) touches this file only, and `tests/mock/test_schemathesis_adapter.py` says at once
 whether what it relies on still exists and behaves as used.
 
 The mock uses two things: Schemathesis' conversion of an OpenAPI 3.0 schema to JSON Schema (so the mock and

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .faults import Fault
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: `tests` imports as a package from here
 TOKEN = "contract-test-token-5d1e"
 RUN_TIMEOUT = 180
 CHECK_NAMED = re.compile(r"— check `([a-z_]+)`")
@@ -59,12 +59,12 @@ def reference_process(faults: Iterable[Fault] = ()) -> Iterator[str]:
     command = [
         sys.executable,
         "-m",
-        "reference_impl",
+        "tests.reference_impl",
         "--token",
         TOKEN,
         *(f"--fault={fault.value}" for fault in faults),
     ]
-    process = subprocess.Popen(command, cwd=TESTS_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         yield process.stdout.readline().strip()
