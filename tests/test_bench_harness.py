@@ -316,8 +316,8 @@ def test_every_target_of_a_missing_step_is_listed_as_not_checked() -> None:
         "state-get (sqlite, 10,000 jobs): req/s vs static get-job",
         "state-create (sqlite, 10,000 jobs): req/s vs static get-job",
         "state-list (sqlite): req/s with 10,000 jobs vs with 100 (within 2×)",
+        f"{PROXY_SCENARIO}: p99 added over going direct at 32 connections",
         f"{PROXY_SCENARIO}: req/s vs prism proxy at 32 connections",
-        f"{PROXY_SCENARIO}: p99 vs prism proxy at 32 connections",
     ]
 
 
@@ -352,8 +352,14 @@ def test_proxy_targets_and_table_measure_each_proxy_against_going_direct() -> No
     result = _result(STATIC_RUNS, proxy=proxy, served_by={MOCKOON: ["get-job"]})
     targets = evaluate_targets(result, summarize(STATIC_RUNS), [SCENARIOS["get-job"]], [], summarize(proxy))
     assert targets_text(targets)[-2:] == [
-        f"PASS  {PROXY_SCENARIO}: req/s vs prism proxy at 32 connections: 6.00× (goal ≥ 5×)",
-        f"PASS  {PROXY_SCENARIO}: p99 vs prism proxy at 32 connections: 0.12× (goal ≤ 0.2×)",
+        f"PASS  {PROXY_SCENARIO}: p99 added over going direct at 32 connections: +1.50 ms (goal ≤ 2 ms)",
+        f"PASS  {PROXY_SCENARIO}: req/s vs prism proxy at 32 connections: 6.00× (goal ≥ 3×)",
+    ]
+    slower = [*proxy[:1], _measurement(PROXY_SCENARIO, MOCK_PROXY, 2500, 5000), *proxy[2:]]
+    targets = evaluate_targets(result, summarize(STATIC_RUNS), [SCENARIOS["get-job"]], [], summarize(slower))
+    assert targets_text(targets)[-2:] == [
+        f"FAIL  {PROXY_SCENARIO}: p99 added over going direct at 32 connections: +3.00 ms (goal ≤ 2 ms)",
+        f"FAIL  {PROXY_SCENARIO}: req/s vs prism proxy at 32 connections: 2.50× (goal ≥ 3×)",
     ]
     rows = proxy_table(summarize(proxy))
     assert rows[2].startswith("| 32 | direct | — | 1.00 | 12,000 |")

@@ -27,6 +27,7 @@ async def echo_headers(scope: Any, receive: Any, send: Any) -> None:
     }
     body = json.dumps(seen).encode()
     headers = [(b"content-type", b"application/json"), (b"x-end-to-end", b"kept"), (b"keep-alive", b"timeout=5")]
+    headers.append((b"set-cookie", b"upstream-session=for-one-caller; Path=/"))
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -45,6 +46,17 @@ def test_requests_go_on_as_sent_less_the_hop_by_hop_headers(
     assert "x-hop" not in names and "te" not in names
     assert dict(seen["headers"])["host"] == f"127.0.0.1:{upstream.port}"
     assert answer.headers["x-end-to-end"] == "kept" and "keep-alive" not in answer.headers
+
+
+def test_the_proxy_keeps_no_cookies_between_callers(
+    serve: Callable[[Any], ThreadedServer], proxy_to: Callable[..., Proxy]
+) -> None:
+    proxy = proxy_to(serve(echo_headers).url)
+    first = proxy.client.get("/v1/jobs", headers=FLATFILE)
+    proxy.client.cookies.clear()
+    second = proxy.client.get("/v1/jobs", headers=FLATFILE)
+    assert first.headers["set-cookie"] == "upstream-session=for-one-caller; Path=/"
+    assert "cookie" not in [name for name, _ in second.json()["headers"]]
 
 
 def test_an_upstream_that_refuses_gets_a_502_in_the_apis_error_shape(proxy_to: Callable[..., Proxy]) -> None:

@@ -40,6 +40,10 @@ class AsgiClient:
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
 
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._client.cookies
+
     def run(self, awaitable: Any) -> Any:
         """Await something on this client's event loop (where the app's own connections live)."""
         return self._loop.run_until_complete(awaitable)
