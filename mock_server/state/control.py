@@ -12,7 +12,6 @@ Errors are in the error shape given (the mock passes that of the API an unknown 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -82,15 +81,15 @@ class StateControl:
             await send(message)
 
         await self.app(scope, counting_receive, recording_send)
-        await self._record(request, status, example, body_bytes)
+        self._record(request, status, example, body_bytes)
 
-    async def _record(self, request: Request, status: int, example: str | None, body_bytes: int) -> None:
+    def _record(self, request: Request, status: int, example: str | None, body_bytes: int) -> None:
         query = request.query_string
         path = request.path + (f"?{query}" if query else "")
         prefer = request.header("prefer")
         details = JournalDetails(query, ", ".join(prefer) if prefer else None, example, body_bytes)
         with suppress(StateError):  # a session name the engine refused: the request was answered 400 already
-            await asyncio.to_thread(self.engine.record, request.session, request.method, path, status, details)
+            self.engine.record(request.session, request.method, path, status, details)
 
     async def _control(self, request: Request, send: Send) -> None:
         name = request.path[len(CONTROL_PREFIX) :]
@@ -110,7 +109,7 @@ class StateControl:
             return
         query = {name: values[-1] for name, values in request.query.items()}
         try:
-            body = await asyncio.to_thread(endpoint, query.get("session") or request.session, query)
+            body = await self.engine.run(endpoint, query.get("session") or request.session, query)
         except StateError as error:
             await self._error(send, error)
             return

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mock_server.wire import SESSION_HEADER
 
 from .errors import invalid
 from .flatfile import flatfile_rules
+from .journal_writer import JournalWriter
 from .rules import DEFAULT_SESSION, ApiRules, Context, Reader, StateRequest, StateResponse
 from .sift import sift_rules
 from .spec_data import SpecData
@@ -22,6 +25,7 @@ from .stores import open_store
 MAX_SESSION_LENGTH = 128
 ADVANCE_BATCH = 500  # jobs a transaction of advance() changes: the lock is never held for all of them
 Clock = Callable[[], datetime]
+_T = TypeVar("_T")
 
 
 def utc_now() -> datetime:
@@ -35,6 +39,8 @@ class StateEngine:
         self._apis = {rules.name: rules for rules in apis}
         for rules in self._apis.values():
             store.prepare(rules.name, rules.indexes)
+        self._journal = JournalWriter(store)
+        self._threads = ThreadPoolExecutor(store.threads, thread_name_prefix="jobs-mock state")
 
     @classmethod
     def open(
@@ -57,6 +63,11 @@ class StateEngine:
     @property
     def apis(self) -> tuple[str, ...]:
         return tuple(self._apis)
+
+    async def run(self, work: Callable[..., _T], *arguments: Any) -> _T:
+        """`work(*arguments)` on one of the engine's threads: the store's work (a commit, a query to a database
+        on another host) stays off the event loop, on as many threads as the store can use."""
+        return await asyncio.get_running_loop().run_in_executor(self._threads, work, *arguments)
 
     def handles(self, api: str, operation_id: str) -> bool:
         rules = self._apis.get(api)
@@ -88,10 +99,12 @@ class StateEngine:
 
     def reset(self, session: str | None = None) -> None:
         """Forget every session (None) or one: it starts again from the seed jobs at its next request."""
+        self._journal.flush()
         with self.store.transaction() as tx:
             tx.reset(None if session is None else session_name(session))
 
     def sessions(self) -> list[str]:
+        self._journal.flush()
         with self.store.transaction() as tx:
             return tx.sessions()
 
@@ -99,15 +112,16 @@ class StateEngine:
         self, session: str | None, method: str, path: str, status: int, details: JournalDetails = NO_DETAILS
     ) -> None:
         time = self.clock().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        entry = JournalEntry(method, path, status, time, details)
-        with self.store.transaction() as tx:
-            tx.record(session_name(session), entry)
+        self._journal.add(session_name(session), JournalEntry(method, path, status, time, details))
 
     def journal(self, session: str | None = None) -> list[dict[str, Any]]:
+        self._journal.flush()
         with self.store.transaction() as tx:
             return [entry.as_dict() for entry in tx.journal(session_name(session))]
 
     def close(self) -> None:
+        self._journal.close()
+        self._threads.shutdown()
         self.store.close()
 
     def _each_job(self, rules: ApiRules, status: str, change: Callable[[Context, StoredJob], None]) -> int:

@@ -39,8 +39,8 @@ from .query import Condition, Index, JobQuery
 from .sql import POSTGRES
 from .store import JOURNAL_SIZE, JournalDetails, JournalEntry, Row, StoredJob
 
-# As many connections as threads run requests (asyncio.to_thread's default executor), so a request waits for a
-# connection only when the database is in trouble; then it is answered 503 after POOL_TIMEOUT seconds.
+# As many connections as threads run requests (the engine's, `threads`), so a request waits for a connection
+# only when the database is in trouble; then it is answered 503 after POOL_TIMEOUT seconds.
 MAX_CONNECTIONS = min(32, (os.cpu_count() or 1) + 4)
 POOL_TIMEOUT = 1.0
 # Seconds the pool keeps retrying to replace a lost connection before it gives up on that one; a later request
@@ -63,6 +63,7 @@ class PostgresJobStore:
     def __init__(self, url: str, journal_size: int = JOURNAL_SIZE, max_connections: int = MAX_CONNECTIONS) -> None:
         """Raises StateFileError for a database that cannot be reached or is not this mock's."""
         self.target = prepare_database(url)
+        self.threads = max_connections
         self.journal_size = journal_size
         self._url = url
         self._pool = ConnectionPool(

@@ -6,8 +6,6 @@ for go to the static responder; the engine's errors (`StateError`) go on to the 
 
 from __future__ import annotations
 
-import asyncio
-
 from mock_server.errors import StateError
 from mock_server.negotiation import status_applied_header
 from mock_server.responder import Call, Responder, body_reply
@@ -29,9 +27,8 @@ class StatefulResponder:
         request = StateRequest(
             session=call.session or DEFAULT_SESSION, path=call.path_params, query=call.parameters, body=call.body
         )
-        # SQLite work (a commit may wait for the disk) runs off the event loop; the engine is thread-safe.
         try:
-            answer = await asyncio.to_thread(self.engine.handle, api, operation_id, request)
+            answer = await self.engine.run(self.engine.handle, api, operation_id, request)
         except StateError as error:  # the engine's own 4xx answer: it says what it served, as a 2xx does
             error.headers = [*error.headers, status_applied_header(error.status)]
             raise

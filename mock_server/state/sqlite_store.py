@@ -22,6 +22,8 @@ from .store import JOURNAL_SIZE, JournalDetails, JournalEntry, Row, StoredJob
 
 
 class SqliteJobStore:
+    threads = 1  # one connection behind one lock: more threads would only queue on it
+
     def __init__(self, path: str | Path | None = None, journal_size: int = JOURNAL_SIZE) -> None:
         self._connection = open_database(path)
         self._lock = threading.Lock()

@@ -134,6 +134,9 @@ class Lease(Protocol):
 
 
 class JobStore(Protocol):
+    # How many threads can run transactions at once to any gain: the engine runs requests on that many.
+    threads: int
+
     def transaction(self) -> AbstractContextManager[Transaction]: ...
 
     def ticker_lease(self) -> Lease:
