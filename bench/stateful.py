@@ -1,6 +1,10 @@
 """The stateful step: create, get and list with 100, 1,000 and 10,000 jobs in the store, in memory, in a SQLite
-file and in PostgreSQL (1, 2, 4 workers) when this commit has `--state-url` and ``BENCH_POSTGRES_URL`` names
-a database the run may empty; plus each store's memory growth per 10,000 jobs."""
+file and in PostgreSQL (1, 2, 4 workers) when this commit has `--state-url`; plus each store's memory growth per
+10,000 jobs.
+
+PostgreSQL is the database ``BENCH_POSTGRES_URL`` names (the run empties it), or else a throw-away cluster of
+Debian's `postgresql` package started as the tests start theirs, with PostgreSQL's default durability (every
+commit flushed to disk), on the same machine and not pinned."""
 
 import http.client
 import json
@@ -17,6 +21,7 @@ from bench.gate import GateFailed, conformance_problems
 from bench.model import Measurement, store_label
 from bench.scenarios import Scenario, create_job_scenario, list_page_scenario, stateful_scenarios
 from bench.servers import RunningServer, request
+from tests.support.postgres_cluster import PostgresCluster, server_binaries
 
 if TYPE_CHECKING:
     from bench.harness import Harness
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
 POSTGRES_URL_ENV = "BENCH_POSTGRES_URL"
 FILL_CONNECTIONS = 8
 GROWTH_JOBS = 10_000  # RSS growth is given per this many jobs
+# The throw-away cluster: enough connections for 4 workers' pools; durability left at PostgreSQL's defaults.
+CLUSTER_SETTINGS = ("max_connections=200",)
 
 
 @dataclass(frozen=True)
@@ -40,18 +47,32 @@ def _has_state_url() -> bool:
     return "--state-url" in usage
 
 
-def stores(work_dir_db: str, postgres_workers: tuple[int, ...], skipped: list[str]) -> list[Store]:
-    """The stores this run measures; what it cannot measure goes into ``skipped`` with the reason."""
-    found = [Store("memory", ()), Store("sqlite", ("--state-file", work_dir_db))]
-    url = os.environ.get(POSTGRES_URL_ENV)
+def postgres_url(stack: ExitStack, skipped: list[str]) -> str | None:
+    """``BENCH_POSTGRES_URL``, or a database of a cluster started for this run (stopped with ``stack``)."""
     if not _has_state_url():
         skipped.append("stateful, PostgreSQL: `jobs-mock serve` has no --state-url option on this commit")
-    elif not url:
+        return None
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if url:
+        return url
+    binaries = server_binaries()
+    if binaries is None:
         skipped.append(
-            f"stateful, PostgreSQL: set {POSTGRES_URL_ENV}=postgresql://USER@HOST:PORT/DATABASE to measure it"
+            f"stateful, PostgreSQL: install Debian's postgresql package, or set {POSTGRES_URL_ENV}="
+            "postgresql://USER@HOST:PORT/DATABASE, to measure it"
         )
-    else:
-        found += [Store(store_label("postgres", w), ("--state-url", url), w) for w in postgres_workers]
+        return None
+    cluster = PostgresCluster(binaries, CLUSTER_SETTINGS)
+    stack.callback(cluster.remove)
+    cluster.start()
+    return cluster.create_database("bench")
+
+
+def stores(work_dir_db: str, postgres: str | None, postgres_workers: tuple[int, ...]) -> list[Store]:
+    """The stores this run measures."""
+    found = [Store("memory", ()), Store("sqlite", ("--state-file", work_dir_db))]
+    if postgres:
+        found += [Store(store_label("postgres", w), ("--state-url", postgres), w) for w in postgres_workers]
     return found
 
 
@@ -135,6 +156,8 @@ def stateful_runs(harness: "Harness") -> tuple[list[Measurement], dict[str, floa
     """Every store in turn, each on its own server (quiet), pinned like the static servers."""
     growth: dict[str, float] = {}
     measurements: list[Measurement] = []
-    for store in stores(str(harness.work_dir / "state.db"), harness.settings.postgres_workers, harness.skipped):
-        measurements += _measure_store(harness, store, growth)
+    with ExitStack() as stack:
+        postgres = postgres_url(stack, harness.skipped)
+        for store in stores(str(harness.work_dir / "state.db"), postgres, harness.settings.postgres_workers):
+            measurements += _measure_store(harness, store, growth)
     return measurements, growth

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -435,24 +436,37 @@ def test_stateful_scenarios_get_the_created_job_list_a_page_of_20_and_create_wit
     assert all(scenario.documented_schema() for scenario in (get, page, create))
 
 
-def test_postgres_is_skipped_with_a_reason_when_the_option_or_the_database_is_missing(
+def test_postgres_is_skipped_with_a_reason_when_the_option_or_the_server_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     skipped: list[str] = []
     monkeypatch.setattr(stateful, "_has_state_url", lambda: False)
-    assert [s.label for s in stateful.stores("/tmp/x.db", (1, 2, 4), skipped)] == ["memory", "sqlite"]
+    with ExitStack() as stack:
+        assert stateful.postgres_url(stack, skipped) is None
     monkeypatch.setattr(stateful, "_has_state_url", lambda: True)
     monkeypatch.delenv(stateful.POSTGRES_URL_ENV, raising=False)
-    stateful.stores("/tmp/x.db", (1, 2, 4), skipped)
-    assert "no --state-url option" in skipped[0] and stateful.POSTGRES_URL_ENV in skipped[1]
-    monkeypatch.setenv(stateful.POSTGRES_URL_ENV, "postgresql://bench@127.0.0.1:5432/bench")
-    found = stateful.stores("/tmp/x.db", (1, 2, 4), skipped)
+    monkeypatch.setattr(stateful, "server_binaries", lambda: None)
+    with ExitStack() as stack:
+        assert stateful.postgres_url(stack, skipped) is None
+    assert "no --state-url option" in skipped[0]
+    assert "install Debian's postgresql package" in skipped[1] and stateful.POSTGRES_URL_ENV in skipped[1]
+    assert [s.label for s in stateful.stores("/tmp/x.db", None, (1, 2, 4))] == ["memory", "sqlite"]
+
+
+def test_postgres_is_the_named_database_and_runs_with_each_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "postgresql://bench@127.0.0.1:5432/bench"
+    monkeypatch.setattr(stateful, "_has_state_url", lambda: True)
+    monkeypatch.setenv(stateful.POSTGRES_URL_ENV, url)
+    skipped: list[str] = []
+    with ExitStack() as stack:
+        assert stateful.postgres_url(stack, skipped) == url
+    assert skipped == []
+    found = stateful.stores("/tmp/x.db", url, (1, 2, 4))
     assert [(s.label, s.workers) for s in found[2:]] == [
         ("postgres", 1),
         ("postgres --workers 2", 2),
         ("postgres --workers 4", 4),
     ]
-    assert len(skipped) == 2
     assert "--workers" in stateful_command(found[3].label, "flatfile", found[3].options, 2).argv
 
 

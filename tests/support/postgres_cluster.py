@@ -42,8 +42,9 @@ def server_binaries() -> Path | None:
 class PostgresCluster:
     """A cluster on 127.0.0.1 and a free port; `url(database)` connects as the superuser, without a password."""
 
-    def __init__(self, binaries: Path) -> None:
+    def __init__(self, binaries: Path, settings: tuple[str, ...] = SETTINGS) -> None:
         self.binaries = binaries
+        self.settings = settings
         self.as_root = os.geteuid() == 0
         self.root = Path(tempfile.mkdtemp(prefix="jobs-mock-postgres-"))
         self.data = self.root / "data"
@@ -65,7 +66,7 @@ class PostgresCluster:
 
     def _pg_ctl(self, action: str) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root} " + " ".join(
-            f"-c {setting}" for setting in SETTINGS
+            f"-c {setting}" for setting in self.settings
         )
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "-m", "fast", "-o", options, action
