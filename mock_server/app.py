@@ -42,8 +42,7 @@ from mock_server.docs import fixed_pages
 from mock_server.dynamic import DataGenerator
 from mock_server.example_overlay import with_recorded_examples
 from mock_server.pipeline import Limits, MockPipeline, not_found
-from mock_server.proxy.forwarder import VIOLATIONS_HEADER
-from mock_server.proxy.mode import ProxyMode
+from mock_server.proxy import VIOLATIONS_HEADER
 from mock_server.proxy.settings import ProxySettings
 from mock_server.responder import Forwarder, Responder, StaticResponder
 from mock_server.router import api_for_path
@@ -164,6 +163,8 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
     if settings.examples_dir is not None:
         apis = [with_recorded_examples(api, Path(settings.examples_dir)) for api in apis]
     if mode_factory is None and settings.proxy is not None:
+        from mock_server.proxy.mode import ProxyMode  # its HTTP client costs a quarter second to import
+
         mode: Mode = ProxyMode(apis, settings.proxy, settings.token)
     else:
         mode = (mode_factory or MODES[settings.mode])(apis, settings)

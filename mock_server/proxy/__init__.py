@@ -10,3 +10,5 @@
 - `control`: `GET /__mock/violations` and `POST /__mock/report`.
 - `mode`: the proxy as the app assembles it.
 """
+
+VIOLATIONS_HEADER = "Jobs-Mock-Violations"  # on an exchange that broke the spec: how many violations it had

@@ -19,12 +19,12 @@ from mock_server.responder import Forwarded
 from mock_server.response_validation import CheckedResponse, validate_response
 from mock_server.wire import Reply
 
+from . import VIOLATIONS_HEADER
 from .findings import NOT_IN_SPEC, Finding, Findings, now
 from .recording import Recorder
 from .redaction import Redactor, bearer_tokens
 from .upstream import Upstream, UpstreamAnswer, UpstreamTrouble
 
-VIOLATIONS_HEADER = "Jobs-Mock-Violations"
 _VIOLATIONS_HEADER = VIOLATIONS_HEADER.lower().encode()
 logger = logging.getLogger("mock_server.proxy")
 

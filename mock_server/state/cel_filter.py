@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import celpy
@@ -57,7 +58,14 @@ EVALUATION_COST = 10_000  # steps on one job
 MAX_VALUE_SIZE = 10_000  # characters of a string, elements of a list or map built while evaluating
 EVALUATION_SECONDS = 1.0  # on one job
 
-_ENVIRONMENT = celpy.Environment()
+
+@cache
+def _environment() -> celpy.Environment:
+    """CEL's parser, built when the first filter is compiled: building it takes a quarter of a second, which every
+    start of the mock would otherwise pay."""
+    return celpy.Environment()
+
+
 # cel-python appends its whole activation to evaluation errors; the message before it is the useful part.
 _ACTIVATION_NOISE = re.compile(r"\s*\(in activation .*", re.DOTALL)
 _CEL_TYPE = re.compile(r"<class 'celpy\.celtypes\.(\w+?)(?:Type)?'>")
@@ -77,7 +85,7 @@ class FilterError(StateError):
 def compile_filter(source: str, fields: Mapping[str, JobField], parameter: str = "filter") -> CelFilter:
     """`source` compiled against the variables `fields` (CEL name -> job field); raises FilterError."""
     tree = parse_filter(source, parameter)
-    compiled = CelFilter(_ENVIRONMENT.program(tree), fields, parameter, *_narrowed(tree, fields))
+    compiled = CelFilter(_environment().program(tree), fields, parameter, *_narrowed(tree, fields))
     compiled.check()
     return compiled
 
@@ -90,7 +98,7 @@ def parse_filter(source: str, parameter: str = "filter") -> lark.Tree[Any]:
     if len(source) > MAX_FILTER_LENGTH:
         raise FilterError(parameter, f"{len(source)} characters, more than the limit of {MAX_FILTER_LENGTH}")
     try:
-        tree = _ENVIRONMENT.compile(source)
+        tree = _environment().compile(source)
     except CELParseError as error:
         raise FilterError(parameter, f"syntax error at line {error.line}, column {error.column}: {source}") from None
     except RecursionError:
