@@ -17,6 +17,7 @@ import httpx
 import schemathesis
 import yaml
 from jobs_openapi import BUNDLED, SpecError, read_document, spec_path
+from jobs_openapi.validation import check_spec
 from pyrate_limiter import Limiter
 from schemathesis import BaseSchema
 from schemathesis.errors import LoaderError
@@ -53,7 +54,9 @@ from .tally import OperationTally, RunTally, why_not_exercised
 REACHABILITY_TIMEOUT = 5.0
 
 
-def load_spec(api: str) -> tuple[Path, SpecFacts]:
+def load_spec(api: str) -> tuple[Path, SpecFacts, list[str]]:
+    """Where the spec is, what the run needs to know of it, and the warnings about a spec of the user's (a spec
+    the run cannot use is a `RunProblem` or a `SpecError`)."""
     try:
         path = spec_path(api)
     except FileNotFoundError as error:
@@ -64,7 +67,10 @@ def load_spec(api: str) -> tuple[Path, SpecFacts]:
         raise RunProblem(f"cannot read the spec {path}: {str(error).splitlines()[0]}") from None
     if not isinstance(document, dict) or "paths" not in document:
         raise RunProblem(f"{path} is not an OpenAPI document (it has no `paths`)")
-    return path, SpecFacts(document, source=path)
+    warnings: list[str] = []
+    if api not in BUNDLED:
+        document, warnings = check_spec(document, path)
+    return path, SpecFacts(document, source=path), warnings
 
 
 def ensure_reachable(url: str, *, wait: Callable[[], None]) -> None:
@@ -136,7 +142,9 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
     limiter = build_limiter(options.rate_limit) if options.rate_limit else None
     wait = _waiter(limiter, options.url)
     try:
-        path, facts = load_spec(options.api)
+        path, facts, warnings = load_spec(options.api)
+        for warning in warnings:
+            print(f"jobs-contract: warning: {warning}", file=stream)
         schema = _load(path, facts, passes[0].options(options, seed=seed, seconds_left=options.max_time), limiter)
         ensure_reachable(options.url, wait=wait)
         if options.report_dir is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import gc
 import json
+import logging
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors.watchfilesreload import WatchFilesReload
 
+from mock_server import spec
 from mock_server.app import BUILD_ERRORS, MockApp, Settings, build_app
 from mock_server.pipeline import Limits
 
@@ -109,6 +111,8 @@ def app_from_environment() -> object:
             "limits": Limits(**raw["limits"]),
         }
     )
+    # The parent warned about the specs once, before its banner: a child reading them again stays quiet.
+    spec.logger.setLevel(logging.ERROR)
     try:
         app = build_app(settings).asgi
     except BUILD_ERRORS as error:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import jsonschema_rs
 from jobs_openapi import BUNDLED, Resolver, operations, read_document, spec_path
+from jobs_openapi.validation import check_spec
 
 from mock_server.echo import BodyTemplate, EchoTarget, echo_target, example_echo_targets
 from mock_server.error_formats import ErrorFormat, error_format
@@ -111,9 +112,14 @@ class Api:
 
 
 def load_api(source: str) -> Api:
-    """`source` is a bundled API name (flatfile, sift) or the path of an OpenAPI 3.0 spec file."""
+    """`source` is a bundled API name (flatfile, sift) or the path of an OpenAPI 3.0 spec file, which is checked
+    first (`jobs_openapi.validation`: what it tolerates is logged as a warning)."""
     path = spec_path(source)
     document = read_document(path)
+    if source not in BUNDLED:
+        document, warnings = check_spec(document, path)
+        for warning in warnings:
+            logger.warning(warning)
     name = source if source in BUNDLED else path.stem
     return build_api(name, path, document)
 

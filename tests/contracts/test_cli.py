@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from jobs_openapi import spec_path
 
 from tests.reference_impl import Fault, RunningServer, serve
 from tests.reference_impl.harness import TOKEN, CompletedRun, jobs_contract, run_against
@@ -50,6 +51,35 @@ def test_unreachable_target_is_exit_2_in_one_sentence() -> None:
 )
 def test_bad_usage_is_exit_2_in_one_sentence(arguments: list[str], named: str) -> None:
     assert named in _one_sentence_error(jobs_contract(*arguments))
+
+
+def test_a_spec_the_validator_refuses_is_exit_2_naming_the_place(tmp_path: Path) -> None:
+    spec = tmp_path / "things.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: Things, version: '1'}\npaths:\n  /v1/things:\n    get:\n"
+        "      responses: {'200': {}}\n"
+    )
+    line = _one_sentence_error(jobs_contract("run", str(spec), "--url", f"http://127.0.0.1:{_closed_port()}"))
+    assert line == (
+        f"jobs-contract: {spec} is not valid OpenAPI 3.0: "
+        "#/paths/~1v1~1things/get/responses/200: 'description' is a required property."
+    )
+
+
+def test_a_path_parameter_without_required_is_a_warning_and_the_run_goes_on(tmp_path: Path) -> None:
+    spec = tmp_path / "sift-loose.yaml"
+    written = spec_path("sift").read_text(encoding="utf-8")
+    job_id = "      name: jobId\n      in: path\n      required: true\n"
+    assert job_id in written
+    spec.write_text(written.replace(job_id, job_id.removesuffix("      required: true\n")), encoding="utf-8")
+    with serve(token=TOKEN) as server:
+        run = run_against(str(spec), server.sift_url, "--max-time", "5", "--max-examples", "3")
+    assert run.returncode == 0, run.explain()
+    warning = (
+        f"jobs-contract: warning: {spec}: #/components/parameters/JobId: a path parameter needs `required: true` "
+        "(read as required)"
+    )
+    assert run.stderr.splitlines()[0] == warning, run.explain()
 
 
 @pytest.fixture(scope="module")

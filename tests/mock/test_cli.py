@@ -49,6 +49,9 @@ def test_unknown_api_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> Non
     assert "flatfile" in error and "sift" in error
 
 
+SPEC_HEAD = "openapi: 3.0.3\ninfo: {title: Things, version: '1'}\nx-error-format: flatfile\n"
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
@@ -56,6 +59,14 @@ def test_unknown_api_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> Non
         ("openapi: 3.1.0\ninfo: {title: t, version: '1'}\nx-error-format: flatfile\npaths: {}\n", "OpenAPI 3.1.0"),
         ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n", "x-error-format"),
         ("openapi: 3.0.3\nx-error-format: flatfile\npaths: {}\n", "'info' is a required property"),
+        (
+            f"{SPEC_HEAD}paths:\n  /v1/things:\n    get:\n      responses: {{'200': {{}}}}\n",
+            "is not valid OpenAPI 3.0: #/paths/~1v1~1things/get/responses/200: 'description' is a required property",
+        ),
+        (
+            f"{SPEC_HEAD}paths:\n  /v1/things: {{$ref: '#/paths/~1v1~1things'}}\n",
+            "circular $ref #/paths/~1v1~1things -> #/paths/~1v1~1things",
+        ),
     ],
 )
 def test_a_broken_spec_is_refused_with_its_reason(
@@ -145,7 +156,8 @@ class Started:
         self._reader.start()
 
     def banner(self) -> list[str]:
-        """The banner's lines up to the first API's, once printed; its first line names the URL."""
+        """The lines up to the first API's, once printed: any warning about a spec, then the banner, whose first
+        line names the URL."""
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not any(line.startswith("\n") or not line.strip() for line in self.lines[1:]):
             assert time.monotonic() < deadline and self.process.poll() is None, "".join(self.lines)
@@ -155,8 +167,8 @@ class Started:
 
     @property
     def url(self) -> str:
-        match = re.match(r"jobs-mock serving on (http://\S+)", self.banner()[0])
-        assert match, self.banner()
+        match = re.search(r"^jobs-mock serving on (http://\S+)", "\n".join(self.banner()), flags=re.MULTILINE)
+        assert match, self.banner()  # the first line, after any warning about the spec
         return match.group(1)
 
     def index(self) -> dict[str, Any]:
@@ -244,6 +256,24 @@ def test_in_memory_state_without_auto_advance_is_said_too(start: Callable[..., S
     setup = mock.index()["setup"]
     assert (setup["state"], setup["autoAdvanceSeconds"]) == ("memory", None)
     assert {"state         in memory (gone when the mock stops)", "auto-advance  off"} <= set(mock.banner())
+
+
+def test_a_path_parameter_without_required_is_served_after_one_warning_naming_it(
+    start: Callable[..., Started], tmp_path: Path
+) -> None:
+    spec = tmp_path / "things.yaml"
+    spec.write_text(
+        f"{SPEC_HEAD}paths:\n  /v1/things/{{thingId}}:\n    get:\n      operationId: getThing\n"
+        "      parameters: [{name: thingId, in: path, schema: {type: string}}]\n"
+        "      responses: {'200': {description: a thing, content: {application/json: {example: {id: t1}}}}}\n"
+    )
+    mock = start(str(spec), "--workers", "2")  # each worker reads the spec again, and says nothing of it
+    mock.index()
+    assert httpx.get(mock.url + "/v1/things/t1", headers={"Authorization": "Bearer t"}).json() == {"id": "t1"}
+    warning = f"{spec}: #/paths/~1v1~1things~1{{thingId}}/get/parameters/0: a path parameter needs `required: true`"
+    output = mock.stop()
+    assert output.count(warning) == 1, output
+    assert output.index(warning) < output.index("jobs-mock serving on")  # at start, before the banner
 
 
 @pytest.mark.parametrize("port", ["70000", "65536", "-1", "http"])
