@@ -62,6 +62,24 @@ class CpuSnapshot:
         return cls(server.usage(), bench, machine, time.perf_counter())
 
 
+def _tree_usage(pid: int) -> tuple[float, float]:
+    """CPU seconds and resident bytes of a process and its children."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0, 0.0
+    cpu = rss = 0.0
+    for process in tree:
+        try:
+            times = process.cpu_times()
+            cpu += times.user + times.system
+            rss += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return cpu, rss
+
+
 class RunningServer:
     """One server process (and its children), pinned to the CPU list ``cpus``, logging to ``log_path``."""
 
@@ -81,6 +99,8 @@ class RunningServer:
             start_new_session=True,
         )
         self.log_path = log_path
+        # Processes the server works through (a database it uses): their CPU is the run's, not a disturbance.
+        self.companions: list[int] = []
 
     def wait_first_response(self, probe: Scenario, any_status: bool = False) -> float:
         """Seconds from launch to the first answer with the probe's expected status (any status)."""
@@ -104,17 +124,11 @@ class RunningServer:
         )
 
     def usage(self) -> Usage:
-        """CPU seconds used so far and resident memory, summed over the process and its children."""
-        root = psutil.Process(self.process.pid)
-        tree = [root, *root.children(recursive=True)]
-        cpu = rss = 0.0
-        for process in tree:
-            try:
-                times = process.cpu_times()
-                cpu += times.user + times.system
-                rss += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
+        """CPU seconds used so far, summed over the process, its children and its companions' process trees, and
+        the resident memory of the server's own processes."""
+        cpu, rss = _tree_usage(self.process.pid)
+        for pid in self.companions:
+            cpu += _tree_usage(pid)[0]
         return Usage(cpu, int(rss))
 
     def _signal_group(self, signum: int) -> None:

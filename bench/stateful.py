@@ -38,6 +38,7 @@ class Store:
     label: str
     options: tuple[str, ...]
     workers: int = 1
+    database_pid: int | None = None
 
 
 def _has_state_url() -> bool:
@@ -47,14 +48,20 @@ def _has_state_url() -> bool:
     return "--state-url" in usage
 
 
-def postgres_url(stack: ExitStack, skipped: list[str]) -> str | None:
+@dataclass(frozen=True)
+class Postgres:
+    url: str
+    pid: int | None = None  # the server's main process, when this run started it: its CPU counts as the run's
+
+
+def postgres_database(stack: ExitStack, skipped: list[str]) -> Postgres | None:
     """``BENCH_POSTGRES_URL``, or a database of a cluster started for this run (stopped with ``stack``)."""
     if not _has_state_url():
         skipped.append("stateful, PostgreSQL: `jobs-mock serve` has no --state-url option on this commit")
         return None
     url = os.environ.get(POSTGRES_URL_ENV)
     if url:
-        return url
+        return Postgres(url)
     binaries = server_binaries()
     if binaries is None:
         skipped.append(
@@ -65,14 +72,16 @@ def postgres_url(stack: ExitStack, skipped: list[str]) -> str | None:
     cluster = PostgresCluster(binaries, CLUSTER_SETTINGS)
     stack.callback(cluster.remove)
     cluster.start()
-    return cluster.create_database("bench")
+    return Postgres(cluster.create_database("bench"), cluster.pid)
 
 
-def stores(work_dir_db: str, postgres: str | None, postgres_workers: tuple[int, ...]) -> list[Store]:
+def stores(work_dir_db: str, postgres: Postgres | None, postgres_workers: tuple[int, ...]) -> list[Store]:
     """The stores this run measures."""
     found = [Store("memory", ()), Store("sqlite", ("--state-file", work_dir_db))]
     if postgres:
-        found += [Store(store_label("postgres", w), ("--state-url", postgres), w) for w in postgres_workers]
+        found += [
+            Store(store_label("postgres", w), ("--state-url", postgres.url), w, postgres.pid) for w in postgres_workers
+        ]
     return found
 
 
@@ -131,6 +140,8 @@ def _measure_store(harness: "Harness", store: Store, growth: dict[str, float]) -
         server: RunningServer = harness.launch(stack, command, f"stateful-{store.label.replace(' ', '')}", list_probe)[
             0
         ]
+        if store.database_pid is not None:
+            server.companions.append(store.database_pid)
         reset(server.port)
         before_jobs, before_rss = job_count(server.port, list_probe), server.usage().rss_bytes
         after_jobs, _ = fill(server.port, max(settings.store_sizes), list_probe)
@@ -157,7 +168,7 @@ def stateful_runs(harness: "Harness") -> tuple[list[Measurement], dict[str, floa
     growth: dict[str, float] = {}
     measurements: list[Measurement] = []
     with ExitStack() as stack:
-        postgres = postgres_url(stack, harness.skipped)
+        postgres = postgres_database(stack, harness.skipped)
         for store in stores(str(harness.work_dir / "state.db"), postgres, harness.settings.postgres_workers):
             measurements += _measure_store(harness, store, growth)
     return measurements, growth

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import time
 import warnings
 from contextlib import ExitStack
 from pathlib import Path
 
+import psutil
 import pytest
 from openapi_schema_validator import OAS30Validator
 
@@ -26,6 +30,7 @@ from bench.model import (
     PRISM_PROXY,
     Measurement,
     RunResult,
+    ServerCommand,
     unexpected_answers,
     workers_label,
 )
@@ -42,6 +47,7 @@ from bench.report import (
     targets_text,
 )
 from bench.scenarios import STATE_CREATE, STATE_GET, STATE_LIST, all_scenarios, stateful_scenarios
+from bench.servers import RunningServer
 from bench.spec import first_request_example, load_spec
 from bench.tools import BENCH_DIR
 from bench.wrk import RESULT_MARKER, LoadResult, lua_script, lua_string, parse_result
@@ -442,12 +448,12 @@ def test_postgres_is_skipped_with_a_reason_when_the_option_or_the_server_is_miss
     skipped: list[str] = []
     monkeypatch.setattr(stateful, "_has_state_url", lambda: False)
     with ExitStack() as stack:
-        assert stateful.postgres_url(stack, skipped) is None
+        assert stateful.postgres_database(stack, skipped) is None
     monkeypatch.setattr(stateful, "_has_state_url", lambda: True)
     monkeypatch.delenv(stateful.POSTGRES_URL_ENV, raising=False)
     monkeypatch.setattr(stateful, "server_binaries", lambda: None)
     with ExitStack() as stack:
-        assert stateful.postgres_url(stack, skipped) is None
+        assert stateful.postgres_database(stack, skipped) is None
     assert "no --state-url option" in skipped[0]
     assert "install Debian's postgresql package" in skipped[1] and stateful.POSTGRES_URL_ENV in skipped[1]
     assert [s.label for s in stateful.stores("/tmp/x.db", None, (1, 2, 4))] == ["memory", "sqlite"]
@@ -459,13 +465,13 @@ def test_postgres_is_the_named_database_and_runs_with_each_worker_count(monkeypa
     monkeypatch.setenv(stateful.POSTGRES_URL_ENV, url)
     skipped: list[str] = []
     with ExitStack() as stack:
-        assert stateful.postgres_url(stack, skipped) == url
+        assert stateful.postgres_database(stack, skipped) == stateful.Postgres(url)
     assert skipped == []
-    found = stateful.stores("/tmp/x.db", url, (1, 2, 4))
-    assert [(s.label, s.workers) for s in found[2:]] == [
-        ("postgres", 1),
-        ("postgres --workers 2", 2),
-        ("postgres --workers 4", 4),
+    found = stateful.stores("/tmp/x.db", stateful.Postgres(url, 4242), (1, 2, 4))
+    assert [(s.label, s.workers, s.database_pid) for s in found[2:]] == [
+        ("postgres", 1, 4242),
+        ("postgres --workers 2", 2, 4242),
+        ("postgres --workers 4", 4, 4242),
     ]
     assert "--workers" in stateful_command(found[3].label, "flatfile", found[3].options, 2).argv
 
@@ -496,3 +502,23 @@ def test_the_chart_is_drawn_when_steps_are_missing(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         chart(summarize(STATIC_RUNS), [SCENARIOS["get-job"], SCENARIOS["sift-retry"]], 32, target, [], [])
     assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_companions_cpu_counts_as_the_servers_but_not_its_memory(tmp_path: Path) -> None:
+    """A database the server works through is part of the run: its CPU is not counted as a disturbance."""
+    busy = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+    with (
+        RunningServer(ServerCommand("idle", ("sleep", "30")), "0", tmp_path / "idle.log") as server,
+        subprocess.Popen([sys.executable, "-c", busy]) as database,
+    ):
+        try:
+            deadline = time.monotonic() + 10
+            while sum(psutil.Process(database.pid).cpu_times()[:2]) < 0.3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            alone = server.usage()
+            server.companions.append(database.pid)
+            together = server.usage()
+        finally:
+            database.kill()
+    assert alone.cpu_s < 0.1 and together.cpu_s - alone.cpu_s >= 0.3
+    assert together.rss_bytes == alone.rss_bytes
