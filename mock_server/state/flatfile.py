@@ -207,7 +207,7 @@ class FlatfileJobs:
         return StateResponse(200, _data(context.add(self._new_job(context, job)).job))
 
     def get_job(self, context: Context) -> StateResponse:
-        return StateResponse(200, _data(context.find().job))
+        return StateResponse(200, _data(context.find(to_change=False).job))
 
     def update_job(self, context: Context) -> StateResponse:
         stored = context.find()
@@ -221,7 +221,7 @@ class FlatfileJobs:
         return StateResponse(200, _success({}))
 
     def get_plan(self, context: Context) -> StateResponse:
-        stored = context.find()
+        stored = context.find(to_change=False)
         return StateResponse(200, {"data": {"job": stored.job, "plan": stored.hidden.get("plan", dict(EMPTY_PLAN))}})
 
     def replace_plan(self, context: Context) -> StateResponse:

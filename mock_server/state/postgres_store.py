@@ -123,10 +123,12 @@ class PostgresTransaction:
         self.execute("SELECT pg_advisory_xact_lock(%s, %s)", (kind, key))
 
     # --- jobs ------------------------------------------------------------------------------------------------
-    def get(self, session: str, api: str, job_id: str) -> StoredJob | None:
-        # FOR UPDATE: whoever reads a job to change it holds it until the end of the transaction.
+    def get(self, session: str, api: str, job_id: str, *, lock: bool = True) -> StoredJob | None:
+        # FOR UPDATE: whoever reads a job to change it holds it until the end of the transaction. A read only to
+        # answer takes no lock: a row lock makes even a read-only transaction wait for the disk at its commit.
         row = self.execute(
-            "SELECT id, body, hidden, seq FROM jobs WHERE session = %s AND api = %s AND id = %s FOR UPDATE",
+            "SELECT id, body, hidden, seq FROM jobs WHERE session = %s AND api = %s AND id = %s"
+            + (" FOR UPDATE" if lock else ""),
             (session, api, job_id),
         ).fetchone()
         return _stored(row) if row else None

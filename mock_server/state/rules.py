@@ -110,9 +110,10 @@ class Context:
     def timestamp(self) -> str:
         return self.lifecycle.timestamp(self.now)
 
-    def find(self, job_id: str | None = None) -> StoredJob:
+    def find(self, job_id: str | None = None, *, to_change: bool = True) -> StoredJob:
+        """The job the request names (or `job_id`); `to_change=False` for a job only read to answer with."""
         wanted = self.job_id if job_id is None else job_id
-        stored = self.tx.get(self.session, self.rules.name, wanted)
+        stored = self.tx.get(self.session, self.rules.name, wanted, lock=to_change)
         if stored is None:
             raise StateError(ErrorKind.NOT_FOUND, self.rules.not_found.format(id=wanted), self.rules.not_found_field)
         return stored

@@ -78,7 +78,7 @@ class SqliteTransaction:
         self._journal_size = journal_size
 
     # --- jobs ------------------------------------------------------------------------------------------------
-    def get(self, session: str, api: str, job_id: str) -> StoredJob | None:
+    def get(self, session: str, api: str, job_id: str, *, lock: bool = True) -> StoredJob | None:
         row = self._db.execute(
             "SELECT id, body, hidden, seq FROM jobs WHERE session = ? AND api = ? AND id = ?", (session, api, job_id)
         ).fetchone()

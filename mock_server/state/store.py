@@ -83,7 +83,10 @@ class JournalEntry:
 
 
 class Transaction(Protocol):
-    def get(self, session: str, api: str, job_id: str) -> StoredJob | None: ...
+    def get(self, session: str, api: str, job_id: str, *, lock: bool = True) -> StoredJob | None:
+        """The job; with `lock`, held against other transactions until this one ends (it is read to be changed).
+        A store whose transactions take turns holds every job anyway."""
+        ...
 
     def contains(self, session: str, api: str, job_id: str) -> bool: ...
 
