@@ -16,53 +16,57 @@ from .store import JobStore, JournalEntry
 
 BATCH = 256  # entries a transaction writes at most
 logger = logging.getLogger("mock_server.state")
+# What the queue carries: an entry, a flush waiting for the entries before it, or None to stop.
+_Item = tuple[str, JournalEntry] | threading.Event | None
 
 
 class JournalWriter:
     def __init__(self, store: JobStore) -> None:
         self._store = store
-        self._queue: queue.SimpleQueue[tuple[str, JournalEntry] | None] = queue.SimpleQueue()
-        self._done = threading.Condition()
-        self._queued = 0  # entries added, and entries written (or dropped): a flush waits for the second
-        self._handled = 0
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._starting = threading.Lock()
         self._thread: threading.Thread | None = None  # started by the first entry
 
     def add(self, session: str, entry: JournalEntry) -> None:
-        with self._done:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="jobs-mock journal", daemon=True)
-                self._thread.start()
-            self._queued += 1
-            self._queue.put((session, entry))
+        if self._thread is None:
+            self._start()
+        self._queue.put((session, entry))
 
     def flush(self) -> None:
         """Wait until every entry added before this call is written (or, when the store failed, logged)."""
-        with self._done:
-            target = self._queued
-            self._done.wait_for(lambda: self._handled >= target)
+        if self._thread is None:
+            return
+        written = threading.Event()
+        self._queue.put(written)
+        written.wait()
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
-        with self._done:
+        with self._starting:
             thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(None)
             thread.join()
 
+    def _start(self) -> None:
+        with self._starting:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="jobs-mock journal", daemon=True)
+                self._thread.start()
+
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
-            while len(batch) < BATCH and batch[-1] is not None:
+            while len(batch) < BATCH and isinstance(batch[-1], tuple):
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            entries = [item for item in batch if item is not None]
-            self._write(entries)
-            with self._done:
-                self._handled += len(entries)
-                self._done.notify_all()
-            if batch[-1] is None:
+            self._write([item for item in batch if isinstance(item, tuple)])
+            last = batch[-1]
+            if isinstance(last, threading.Event):
+                last.set()
+            elif last is None:
                 return
 
     def _write(self, entries: list[tuple[str, JournalEntry]]) -> None:
