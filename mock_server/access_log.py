@@ -1,8 +1,8 @@
-"""The access log of `jobs-mock serve`: one line per request, formatted by the pipeline, written in batches.
+"""The access log of `jobs-mock serve`: one line per request, whoever answered it, written in batches.
 
 uvicorn's access logger builds a `LogRecord` per request and writes it through the logging machinery on the
-event loop; that cost half the mock's throughput. Here the pipeline formats a line from values it already
-holds and appends it to a queue; a background thread writes what has queued every `interval_s` (and at
+event loop; that cost half the mock's throughput. Here the outermost middleware (`AccessLogged`) formats a line
+from the request view and the status sent and appends it to a queue; a background thread writes what has queued every `interval_s` (and at
 shutdown) in one call, so the event loop never waits on the terminal or the pipe.
 
 A line: ``2026-12-01T23:50:01.123Z GET /v1/jobs?pageSize=10 200 0.42ms session=-`` (UTC time the request
@@ -18,6 +18,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from typing import TextIO
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.wire import Request
 
 DEFAULT_INTERVAL_S = 0.2
 NO_SESSION = "-"
@@ -92,3 +96,32 @@ class AccessLog:
     def _write_periodically(self) -> None:
         while not self._wake.wait(self._interval_s):
             self.flush()
+
+
+class AccessLogged:
+    """Outermost: a line for every request answered, by the pipeline, a CORS preflight or a control endpoint;
+    none for a client that left before an answer."""
+
+    def __init__(self, app: ASGIApp, log: AccessLog) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request.shared(scope)
+        at, started = self.log.clock(), time.perf_counter()
+        status = 0
+
+        async def noting(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, noting)
+        if status:
+            query = request.query_string
+            target = request.raw_path + (f"?{query}" if query else "")
+            self.log.record(at, request.method, target, status, time.perf_counter() - started, request.session)

@@ -32,7 +32,7 @@ with warnings.catch_warnings():
     from connexion.middleware.swagger_ui import SwaggerUIMiddleware
     from connexion.options import SwaggerUIOptions
 
-from mock_server.access_log import AccessLog
+from mock_server.access_log import AccessLog, AccessLogged
 from mock_server.auth import BearerAuth
 from mock_server.control_access import CONTROL_PREFIX, ControlAccess, ControlGuard
 from mock_server.cors import StampedCORSMiddleware
@@ -194,6 +194,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
         not_found(apis),
         lifespan=_lifespan(mode, access_log),
         middlewares=[
+            *([partial(AccessLogged, log=access_log)] if access_log is not None else []),
             partial(
                 StampedCORSMiddleware,
                 allow_origins=list(settings.cors_origins),
@@ -216,7 +217,6 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
                 limits=settings.limits,
                 forwarder=mode.forwarder(),
                 coverage=coverage,
-                access_log=access_log,
             ),
             # Only what the pipeline passes on (the lifespan, docs, unknown paths) goes through these.
             LifespanMiddleware,

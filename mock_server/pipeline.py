@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.access_log import AccessLog
 from mock_server.auth import BearerAuth
 from mock_server.docs import Pages
 from mock_server.error_formats import error_reply
@@ -60,12 +58,10 @@ class MockPipeline:
         limits: Limits = Limits(),
         forwarder: Forwarder | None = None,
         coverage: SessionCoverage | None = None,
-        access_log: AccessLog | None = None,
     ) -> None:
         self.app = app
         self.coverage = coverage
         self.forwarder = forwarder
-        self.access_log = access_log
         self.docs_prefixes = docs_prefixes
         self.apis = apis
         self.router = Router(apis)
@@ -78,37 +74,28 @@ class MockPipeline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request.of(scope)
-        if self.access_log is None:
-            await self._handle(request, receive, send)
-            return
-        at, started = self.access_log.clock(), time.perf_counter()
-        status = await self._handle(request, receive, send)
-        if status is not None:
-            query = request.query_string
-            target = request.raw_path + (f"?{query}" if query else "")
-            elapsed = time.perf_counter() - started
-            self.access_log.record(at, request.method, target, status, elapsed, request.session)
+        await self._handle(Request.of(scope), receive, send)
 
-    async def _handle(self, request: Request, receive: Receive, send: Send) -> int | None:
-        """Answer the request; the status sent, or None when the client left before an answer."""
+    async def _handle(self, request: Request, receive: Receive, send: Send) -> None:
         match = self.router.match(request.raw_path)
         if self.forwarder is not None:
-            return await self._forward(self.forwarder, match, request, receive, send)
+            await self._forward(self.forwarder, match, request, receive, send)
+            return
         if match is None:
-            return await self._unrouted(request, receive, send)
+            await self._unrouted(request, receive, send)
+            return
         operation = match.item.methods.get(request.method)
         if operation is None:
             reply = _no_such_method(match.item, request.method)
             self._count(request, None, reply)
             await send_reply(send, reply)
-            return reply.status
+            return
         preferences = read_preferences(request.header("prefer"))
         sent = Sent()
         try:
             reply = await self._answer(operation, match, request, preferences, receive, sent)
         except ClientGone:
-            return None
+            return
         except RequestError as error:
             reply = error_reply(match.item.api.errors, error)
         except Exception:
@@ -119,7 +106,6 @@ class MockPipeline:
         if ignored is not None:
             reply.headers.append(ignored)
         await send_reply(send, reply)
-        return reply.status
 
     def _count(self, request: Request, operation: Operation | None, reply: Reply, body: Any = None) -> None:
         if self.coverage is not None:
@@ -127,29 +113,16 @@ class MockPipeline:
                 request.session, operation, reply.status, example=reply.example, query=request.query, body=body
             )
 
-    async def _unrouted(self, request: Request, receive: Receive, send: Send) -> int | None:
+    async def _unrouted(self, request: Request, receive: Receive, send: Send) -> None:
         path = request.path
         page = self.pages.get(path) if request.method == "GET" else None
         if page is None and path.startswith(self.docs_prefixes):
-            return await self._pass_on(request.scope, receive, send)
+            await self.app(request.scope, receive, send)  # Swagger UI
+            return
         reply = page or not_found_reply(self.apis, path)
         if page is None:
             self._count(request, None, reply)
         await send_reply(send, reply)
-        return reply.status
-
-    async def _pass_on(self, scope: Scope, receive: Receive, send: Send) -> int | None:
-        """To the next app (Swagger UI), watching for the status it sends."""
-        status: int | None = None
-
-        async def watched(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        await self.app(scope, receive, watched)
-        return status
 
     async def _answer(
         self,
@@ -205,7 +178,7 @@ class MockPipeline:
 
     async def _forward(
         self, forwarder: Forwarder, match: Match | None, request: Request, receive: Receive, send: Send
-    ) -> int | None:
+    ) -> None:
         """Proxy mode: every request goes to the forwarder with its violations and the answer the mock would give."""
         api = match.item.api if match is not None else api_for_path(self.apis, request.path)
         try:
@@ -213,9 +186,9 @@ class MockPipeline:
         except (BodyTooLarge, BodyTimeout) as error:
             unread = error_reply(api.errors, error)
             await send_reply(send, unread)
-            return unread.status
+            return
         except ClientGone:
-            return None
+            return
         method = request.method
         operation = match.item.methods.get(method) if match is not None else None
         violations: list[Violation] = []
@@ -245,7 +218,6 @@ class MockPipeline:
             reply = error_reply(api.errors, RequestError(500, [Violation(None, UNEXPECTED_FAILURE)]))
         self._count(request, operation, reply, _json_or_none(body, request) if operation else None)
         await send_reply(send, reply)
-        return reply.status
 
     def _refusal(self, operation: Operation, match: Match, request: Request, body: bytes) -> RequestError | None:
         """Why the mock would refuse a request it forwards: a 401 or a 400 naming every violation of both."""

@@ -58,7 +58,7 @@ class StateControl:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request.shared(scope)
+        request = Request.of(scope)
         path = request.path
         if is_control_path(path):
             await self._control(request, send)

@@ -101,6 +101,25 @@ def test_every_answer_of_the_pipeline_gets_its_line(
     ]
 
 
+def test_preflights_and_control_endpoints_get_their_lines_too(capsys: pytest.CaptureFixture[str]) -> None:
+    app = build_app(Settings(access_log=True, cors_origins=("http://localhost:5173",)))
+    assert app.access_log is not None
+    client = AsgiClient(app.asgi)
+    capsys.readouterr()
+    preflight = {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"}
+    client.request("OPTIONS", "/v1/jobs", headers=preflight)
+    client.get("/__mock/coverage", headers=AUTH)
+    client.get("/__mock/nothing-here", headers=AUTH)
+    lines = _lines(app.access_log, capsys)
+    client.close()
+    app.close()
+    assert [(m["method"], m["target"], m["status"]) for m in lines] == [
+        ("OPTIONS", "/v1/jobs", "200"),
+        ("GET", "/__mock/coverage", "200"),
+        ("GET", "/__mock/nothing-here", "404"),
+    ]
+
+
 def test_the_duration_includes_a_requested_delay(
     logged: tuple[AsgiClient, AccessLog], capsys: pytest.CaptureFixture[str]
 ) -> None:
