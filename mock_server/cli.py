@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Callable
@@ -325,6 +326,8 @@ def _start(settings: Settings, host: str, port: int, log_level: str, workers: in
         return PROBLEM
     served = replace(app, settings=settings)  # what the children serve, when they do
     click.echo(banner(served, serving.root_url(host, listener)))
+    gc.freeze()  # what start-up made lives as long as the process: keep collections off it
+    gc.enable()  # paused while it was made (mock_server/__main__.py)
     options = {
         "log_level": log_level,
         # The mock writes its own access log (`mock_server/access_log.py`), the proxy logs each exchange itself.

@@ -61,7 +61,6 @@ def root_url(host: str, listener: socket.socket) -> str:
 
 def serve(app: MockApp, listener: socket.socket, options: dict[str, Any]) -> None:
     """uvicorn on `listener` in this process, until Ctrl-C or SIGTERM; `options` are uvicorn.Config's."""
-    gc.freeze()  # start-up objects (specs, validators) are permanent: keep full collections off them
     server = uvicorn.Server(uvicorn.Config(app.asgi, **options))
     # Ctrl-C is uvicorn's graceful shutdown, also before uvicorn takes the signal over and after it gives it
     # back (raising it again): no KeyboardInterrupt at all.

@@ -3,6 +3,7 @@ it binds before it speaks, the set-up it announces, Ctrl-C while it starts."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -317,3 +318,26 @@ def test_ctrl_c_while_workers_start_ends_quietly(start: Callable[..., Started]) 
     output = mock.stop(signal.SIGINT)
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     assert "Received SIGINT, exiting." in output and mock.process.returncode == 0
+
+
+def test_collection_paused_for_start_up_runs_again_once_the_app_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`jobs-mock` starts with the garbage collector paused (mock_server/__main__.py); the mock serves with it
+    running again, and what start-up made frozen out of its way."""
+    from mock_server import serving
+
+    seen: list[tuple[bool, int]] = []
+
+    def serve(_app: object, listener: socket.socket, _options: object) -> None:
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        listener.close()
+
+    monkeypatch.setattr(serving, "serve", serve)
+    frozen = gc.get_freeze_count()
+    gc.disable()
+    try:
+        assert main(["serve", "sift", "--port", "0", "--host", "127.0.0.1"]) == 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    [(enabled, freeze_count)] = seen
+    assert enabled and freeze_count > frozen
