@@ -42,7 +42,7 @@ CATALOGUE: dict[Fault, tuple[str, str]] = {
     Fault.SIFT_CANCEL_NOOP: ("sift", "lifecycle_move_is_real"),
     Fault.SIFT_FILTER_IGNORED: ("sift", "list_filters_hold"),
 }
-# The first failure of each run is its fault caught by the check named above (measured over 12 seeds), except
+# The first failure of each run is its fault caught by the check named above (in every run measured: 9 seeds), except
 # for these faults, whose runs go on to the end: the check they name is not the first to see them.
 RUN_WHOLE = {
     # listJobs answering JOB_STATUS_DONE: the read-back after a cancel (`lifecycle_move_is_real`) sees it first.
