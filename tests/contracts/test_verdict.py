@@ -45,7 +45,7 @@ def test_a_base_url_without_the_base_path_is_exit_2(reference: RunningServer) ->
 
 def test_a_server_answering_only_head_is_exit_2() -> None:
     with stub_server(lambda method, path: None, hang_seconds=3) as server:
-        run = run_against("sift", server.origin, "--max-time", "3", "--request-timeout", "2")
+        run = run_against("sift", server.origin, "--max-time", "3", "--request-timeout", "1")
     assert run.returncode == 2, run.explain()
     assert re.search(r"never really exercised: \d+ request\(s\) timed out", run.stderr), run.explain()
 
