@@ -90,10 +90,32 @@ def cli() -> None:
     show_default=True,
     help="Seconds to wait for each response.",
 )
+@click.option(
+    "--max-failures",
+    type=int,
+    metavar="N",
+    show_default="none",
+    help="Stop once N failures are found; what was found is reported.",
+)
+@click.option(
+    "-x", "--exitfirst", is_flag=True, show_default="off", help="Stop at the first failure: --max-failures 1."
+)
 def run(
-    api: str, url: str, token: str | None, phases: str, checks: str | None, exclude_checks: str, **rest: object
+    api: str,
+    url: str,
+    token: str | None,
+    phases: str,
+    checks: str | None,
+    exclude_checks: str,
+    max_failures: int | None,
+    exitfirst: bool,
+    **rest: object,
 ) -> None:
     """Check the server at --url against API: `flatfile`, `sift` or the path of a spec file."""
+    if exitfirst:
+        if max_failures not in (None, 1):
+            raise click.UsageError(f"-x/--exitfirst means --max-failures 1, not {max_failures}: give one of them")
+        max_failures = 1
     try:
         options = RunOptions(
             api=api,
@@ -102,6 +124,7 @@ def run(
             phases=split_csv(phases) or (),
             checks=split_csv(checks),
             exclude_checks=split_csv(exclude_checks) or (),
+            max_failures=max_failures,
             **rest,  # type: ignore[arg-type]
         )
     except OptionsError as error:

@@ -11,7 +11,14 @@ from mock_server.coverage_page import environment
 from .options import RunOptions
 from .redaction import REDACTED
 from .results import RunResult
-from .summary import coverage_lines, operation_problem, tested_line, unanswered_lines, verdict_line
+from .summary import (
+    coverage_lines,
+    not_reached_lines,
+    operation_problem,
+    tested_line,
+    unanswered_lines,
+    verdict_line,
+)
 from .tally import answers_by_class
 
 
@@ -40,7 +47,7 @@ def report_html(result: RunResult, options: RunOptions, *, seed: int) -> str:
             verdict=verdict_line(result).removeprefix("Result: the API "),
             tested=tested_line(result) if result.operations else "",
             coverage_lines=list(coverage_lines(result)),
-            unanswered=list(unanswered_lines(result)),
+            unanswered=[*unanswered_lines(result), *not_reached_lines(result)],
             not_exercised=[operation_problem(operation) for operation in result.not_exercised],
             answers=answers_by_class(result.operations),
         )

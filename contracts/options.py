@@ -42,6 +42,8 @@ class RunOptions:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     # Exit 1 when fewer than this share (%) of the documented operation × status pairs were exercised.
     min_coverage: float | None = None
+    # End the run once this many failures are found (Schemathesis' `max-failures`, across every pass).
+    max_failures: int | None = None
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -57,6 +59,8 @@ class RunOptions:
             raise OptionsError("--workers must be at least 1")
         if self.max_time < 1:
             raise OptionsError("--max-time must be at least 1 second")
+        if self.max_failures is not None and self.max_failures < 1:
+            raise OptionsError("--max-failures must be at least 1")
         if self.rate_limit is not None and not RATE_LIMIT.match(self.rate_limit):
             raise OptionsError(f"--rate-limit takes REQUESTS/UNIT such as 10/s or 100/m, not {self.rate_limit!r}")
         if self.min_coverage is not None and not 0 <= self.min_coverage <= 100:

@@ -34,8 +34,11 @@ class RunResult:
     unanswered: Unanswered = field(default_factory=Unanswered)
     seconds: float = 0.0
     budget: int = 0
-    # The passes that spent their whole share of the budget: "the fuzzing pass used all of its share (13 of 45 s)".
-    passes_out_of_time: list[str] = field(default_factory=list)
+    # How the budget went, when not as planned: "the fuzzing pass used all of its share (13 of 45 s)", a pass
+    # that never started, a stop at `--max-failures`.
+    budget_notes: list[str] = field(default_factory=list)
+    # The `--max-failures` the run stopped at, or `None` when it did not stop early.
+    failure_limit: int | None = None
     log: str = ""
     coverage: CoverageReport | None = None
     # Below `--min-coverage`: the sentence that says so, naming the pairs never exercised.
@@ -44,8 +47,17 @@ class RunResult:
     passes: list[PassRecord] = field(default_factory=list)
 
     @property
+    def not_reached(self) -> list[OperationTally]:
+        """Operations the run sent nothing to, because it stopped at `--max-failures` before their turn."""
+        if self.failure_limit is None:
+            return []
+        return [operation for operation in self.operations if not operation.requests]
+
+    @property
     def not_exercised(self) -> list[OperationTally]:
-        return [operation for operation in self.operations if not operation.exercised]
+        """Operations without an answer from the API itself, but for those a stopped run never got to."""
+        not_reached = self.not_reached
+        return [operation for operation in self.operations if not operation.exercised and operation not in not_reached]
 
     def findings_of(self, operation: OperationTally) -> list[Finding]:
         return [finding for finding in self.findings if finding.operation == operation.label]

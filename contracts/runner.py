@@ -102,9 +102,11 @@ class Pass:
     def name(self) -> str:
         return "+".join(self.phases)
 
-    def options(self, options: RunOptions, *, seed: int, seconds_left: float) -> RunOptions:
+    def options(self, options: RunOptions, *, seed: int, seconds_left: float, failures_found: int = 0) -> RunOptions:
+        """The pass's options: its share of the time left, and what is left of `--max-failures`."""
         self.budget = max(1, math.floor(seconds_left * self.share))
-        return replace(options, phases=self.phases, seed=seed, max_time=self.budget)
+        failures_left = None if options.max_failures is None else options.max_failures - failures_found
+        return replace(options, phases=self.phases, seed=seed, max_time=self.budget, max_failures=failures_left)
 
 
 def _load(path: Path, facts: SpecFacts, options: RunOptions, limiter: Limiter | None) -> BaseSchema:
@@ -164,15 +166,19 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
     print(
         f"Testing {options.url} against {path.name}: {progress.operations_total} operations, seed {seed}", file=stream
     )
-    out_of_time = []
+    budget_notes = []
     records: list[PassRecord] = []
+    failure_limit = None
     for index, step in enumerate(passes):
         if index:
             seconds_left = deadline - time.monotonic()
             if seconds_left < 1:
-                out_of_time.append(f"the {step.name} pass did not start, no time left of the {options.max_time} s")
+                budget_notes.append(f"the {step.name} pass did not start, no time left of the {options.max_time} s")
                 break
-            schema = _load(path, facts, step.options(options, seed=seed, seconds_left=seconds_left), limiter)
+            found = context.statistic.total_failures
+            schema = _load(
+                path, facts, step.options(options, seed=seed, seconds_left=seconds_left, failures_found=found), limiter
+            )
         adapt_to(schema, capabilities)
         record = PassRecord(step.name, step.budget)
         records.append(record)
@@ -181,16 +187,44 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
         one_pass = _drive(schema, context, handlers, progress)
         record.seconds = time.monotonic() - pass_started
         if context.stop_reason is StopReason.MAX_TIME and not one_pass.stopped:
-            out_of_time.append(f"the {step.name} pass used all of its share ({step.budget} of {options.max_time} s)")
+            budget_notes.append(f"the {step.name} pass used all of its share ({step.budget} of {options.max_time} s)")
+        if _reached_failure_limit(context, options):
+            failure_limit = options.max_failures
+            budget_notes.append(_stopped_at_limit(options, passes[index + 1 :]))
+            break
         if context.stop_reason not in (StopReason.COMPLETED, StopReason.MAX_TIME) and not one_pass.stopped:
             break  # interrupted, or the server went away
-    result = _verdict(context, names, redact, tally, coverage.coverage.report(), options, base_path=_base_path(schema))
-    result.passes_out_of_time = out_of_time
+    result = _verdict(
+        context,
+        names,
+        redact,
+        tally,
+        coverage.coverage.report(),
+        options,
+        base_path=_base_path(schema),
+        failure_limit=failure_limit,
+    )
+    result.budget_notes = budget_notes
     result.passes = records
     result.seconds = time.monotonic() - started
     if options.report_dir is not None:
         write_reports(options.report_dir, result, options, seed=seed, redact=redact)
     return result
+
+
+def _reached_failure_limit(context: ExecutionContext, options: RunOptions) -> bool:
+    """Whether the pass just run spent `--max-failures`: its engine stopped at the limit, or its failures reach it."""
+    if options.max_failures is None:
+        return False
+    return context.stop_reason is StopReason.FAILURE_LIMIT or context.statistic.total_failures >= options.max_failures
+
+
+def _stopped_at_limit(options: RunOptions, skipped: list[Pass]) -> str:
+    note = f"stopped at --max-failures {options.max_failures}"
+    if not skipped:
+        return note
+    names = " and ".join(step.name for step in skipped)
+    return f"{note}, so the {names} pass{'es' if len(skipped) > 1 else ''} did not run"
 
 
 def selected_operations(schema: BaseSchema) -> list[OperationTally]:
@@ -270,10 +304,12 @@ def _verdict(
     options: RunOptions,
     *,
     base_path: str,
+    failure_limit: int | None,
 ) -> RunResult:
     result = RunResult(
         exit_code=ExitCode.CONFORMS,
         api=options.api,
+        failure_limit=failure_limit,
         findings=collect(context.statistic, names, redact),
         errors=sorted(
             {redact(f"{error.label}: {error.info.title}: {error.info.message}".strip()) for error in context.errors}

@@ -36,6 +36,8 @@ def build_config(options: RunOptions, facts: SpecFacts) -> SchemathesisConfig:
     }
     if options.seed is not None:
         data["seed"] = options.seed
+    if options.max_failures is not None:
+        data["max-failures"] = options.max_failures
     try:
         return SchemathesisConfig.from_dict(data)
     except ConfigError as error:

@@ -32,7 +32,7 @@ def finding_lines(index: int, finding: Finding) -> Iterator[str]:
 def tested_line(result: RunResult) -> str:
     """What the run tested: operations exercised / selected, requests sent, answers by status class."""
     operations = result.operations
-    exercised = len(operations) - len(result.not_exercised)
+    exercised = sum(operation.exercised for operation in operations)
     requests = sum(operation.requests for operation in operations)
     answers = " · ".join(f"{name} {count:,}" for name, count in answers_by_class(operations).items()) or "none"
     return (
@@ -62,6 +62,13 @@ def unanswered_lines(result: RunResult) -> Iterator[str]:
             yield f"{sum(counts.values())} request(s) {what}: {where}."
 
 
+def not_reached_lines(result: RunResult) -> Iterator[str]:
+    """The operations a run that stopped at `--max-failures` never sent a request to."""
+    labels = [operation.label for operation in result.not_reached]
+    if labels:
+        yield f"Not tested before the run stopped at --max-failures {result.failure_limit}: {', '.join(labels)}."
+
+
 def operation_problem(operation: OperationTally) -> str:
     seen = [f"{count} × {status}" for status, count in sorted(operation.statuses.items())]
     if operation.unanswered:
@@ -70,7 +77,7 @@ def operation_problem(operation: OperationTally) -> str:
 
 
 def verdict_line(result: RunResult) -> str:
-    budget = "; ".join([f"{result.seconds:.1f} s of a {result.budget} s budget", *result.passes_out_of_time])
+    budget = "; ".join([f"{result.seconds:.1f} s of a {result.budget} s budget", *result.budget_notes])
     verdict = VERDICTS[result.exit_code]
     if result.exit_code is ExitCode.VIOLATIONS and not result.findings:
         verdict = "was not tested enough: its coverage is below --min-coverage"
@@ -83,6 +90,7 @@ def summary_lines(result: RunResult) -> Iterator[str]:
         yield tested_line(result)
         yield from coverage_lines(result)
         yield from unanswered_lines(result)
+        yield from not_reached_lines(result)
         for operation in result.not_exercised:
             yield f"  {operation_problem(operation)}"
         for error in result.errors:
@@ -114,6 +122,7 @@ def markdown(result: RunResult, *, url: str, seed: int) -> str:
         lines.append(f"- {tested_line(result)}")
     lines += [f"- {line}" for line in coverage_lines(result)]
     lines += [f"- {line}" for line in unanswered_lines(result)]
+    lines += [f"- {line}" for line in not_reached_lines(result)]
     lines.append("")
     if result.problem:
         lines += [f"**Problem:** {result.problem}", ""]

@@ -1,4 +1,5 @@
-"""`jobs-contract run` as a command: exit codes, one-sentence errors, token redaction, reports, read-only, budget."""
+"""`jobs-contract run` as a command: exit codes, one-sentence errors, token redaction, reports, read-only, budget,
+early stop."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def test_unreachable_target_is_exit_2_in_one_sentence() -> None:
         (["run", "sift", "--url", "http://127.0.0.1:1", "--rate-limit", "fast"], "--rate-limit"),
         (["run", "sift", "--url", "http://127.0.0.1:1", "--max-examples", "many"], "--max-examples"),
         (["run", "sift", "--url", "http://127.0.0.1:1", "--max-time", "0"], "--max-time"),
+        (["run", "sift", "--url", "http://127.0.0.1:1", "--max-failures", "0"], "--max-failures"),
+        (["run", "sift", "--url", "http://127.0.0.1:1", "-x", "--max-failures", "3"], "--exitfirst"),
     ],
 )
 def test_bad_usage_is_exit_2_in_one_sentence(arguments: list[str], named: str) -> None:
@@ -126,7 +129,7 @@ def _reproducers(stdout: str) -> list[tuple[int, str]]:
 
 def test_a_reproducer_pasted_in_a_shell_reproduces_the_status() -> None:
     with serve(token=TOKEN, faults=[Fault.UNDOCUMENTED_STATUS]) as server:
-        run = run_against("flatfile", server.flatfile_url, "--max-time", "8", "--phases", "examples,coverage")
+        run = run_against("flatfile", server.flatfile_url, "--max-time", "8", "--phases", "examples,coverage", "-x")
         assert run.returncode == 1, run.explain()
         status, command = next((status, command) for status, command in _reproducers(run.stdout) if status == 201)
         assert TOKEN not in command
@@ -151,13 +154,16 @@ def test_a_short_token_is_redacted_only_where_it_stands_as_the_token() -> None:
 
 
 def _as_ci_shows_it(junit: Path) -> dict[str, str]:
-    """What GitLab's and GitHub's test-report views list: suite › classname › failure message (or name)."""
+    """What GitLab's and GitHub's test-report views list: suite › classname › name, and the failure, error or skip
+    message (or `passed`)."""
     shown = {}
     for suite in ElementTree.parse(junit).getroot().iter("testsuite"):
         for case in suite.iter("testcase"):
             problem = case.find("failure")
             if problem is None:
                 problem = case.find("error")
+            if problem is None:
+                problem = case.find("skipped")
             key = f"{suite.get('name')} › {case.get('classname')} › {case.get('name')}"
             shown[key] = "passed" if problem is None else str(problem.get("message"))
     return shown
@@ -189,11 +195,74 @@ def test_reports_are_junit_xml_and_markdown(violation_with_reports: tuple[Comple
     assert "Exit code: 1" in summary
 
 
-def test_read_only_sends_nothing_that_writes() -> None:
+FINDING = re.compile(r"^\d+\. (\S+ \S+) — check `([a-z_]+)`", re.M)
+NOT_TESTED = "not tested before the run stopped at --max-failures 1"
+
+
+@pytest.fixture(scope="module")
+def stopped_at_the_first_failure(tmp_path_factory: pytest.TempPathFactory) -> tuple[CompletedRun, Path]:
+    """A run with `-x` of a server that serves every operation without a token: a violation on each to be found."""
+    reports = tmp_path_factory.mktemp("exitfirst")
+    with serve(token=TOKEN, faults=[Fault.AUTH_IGNORED]) as server:
+        run = run_against("flatfile", server.flatfile_url, "-x", "--report-dir", str(reports))
+    return run, reports
+
+
+def test_exitfirst_ends_the_run_at_the_first_failure(stopped_at_the_first_failure: tuple[CompletedRun, Path]) -> None:
+    run, _ = stopped_at_the_first_failure
+    assert run.returncode == 1, run.explain()
+    ((operation, check),) = set(FINDING.findall(run.stdout))
+    assert check == "ignored_auth"
+    assert "stopped at --max-failures 1, so the stateful and fuzzing passes did not run)." in run.stdout
+    not_reached = re.search(r"^Not tested before the run stopped at --max-failures 1: (.*)\.$", run.stdout, re.M)
+    tested = re.search(r"^Tested: (\d+)/17 operations exercised", run.stdout, re.M)
+    assert not_reached and tested, run.explain()
+    assert operation not in not_reached[1].split(", ")
+    assert int(tested[1]) + len(not_reached[1].split(", ")) == 17
+
+
+def test_a_run_stopped_early_reports_what_it_found(stopped_at_the_first_failure: tuple[CompletedRun, Path]) -> None:
+    _, reports = stopped_at_the_first_failure
+    shown = _as_ci_shows_it(reports / "junit.xml")
+    failed = [message for message in shown.values() if message not in ("passed", NOT_TESTED)]
+    assert len(failed) == 1 and failed[0].startswith("ignored_auth: "), shown
+    skipped = sum(message == NOT_TESTED for message in shown.values())
+    assert skipped
+    suite = ElementTree.parse(reports / "junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert [suite.get(count) for count in ("tests", "failures", "errors", "skipped")] == ["17", "1", "0", str(skipped)]
+    summary = (reports / "summary.md").read_text(encoding="utf-8")
+    assert "stopped at --max-failures 1" in summary and "Exit code: 1" in summary
+
+
+def test_max_failures_ends_the_run_at_that_many() -> None:
+    with serve(token=TOKEN, faults=[Fault.AUTH_IGNORED]) as server:
+        run = run_against("flatfile", server.flatfile_url, "--max-failures", "3")
+    assert run.returncode == 1, run.explain()
+    found = set(FINDING.findall(run.stdout))
+    assert {check for _, check in found} == {"ignored_auth"}
+    assert len({operation for operation, _ in found}) == 3, run.explain()
+    assert "stopped at --max-failures 3, so the stateful and fuzzing passes did not run)." in run.stdout
+
+
+@pytest.fixture(scope="module")
+def read_only_run() -> tuple[CompletedRun, list[tuple[str, str]]]:
+    """A `--read-only` run of Flatfile, and the (method, path) of every request the server received."""
     with serve(token=TOKEN) as server:
         run = run_against("flatfile", server.flatfile_url, "--read-only", "--max-examples", "3")
-        methods = {method for method, _ in server.requests_seen}
-        paths = {path for _, path in server.requests_seen}
+        return run, list(server.requests_seen)
+
+
+def test_read_only_counts_only_what_it_selects(read_only_run: tuple[CompletedRun, list[tuple[str, str]]]) -> None:
+    run, _ = read_only_run
+    assert run.returncode == 0, run.explain()
+    assert "Tested: 3/3 operations exercised" in run.stdout
+
+
+def test_read_only_sends_nothing_that_writes(read_only_run: tuple[CompletedRun, list[tuple[str, str]]]) -> None:
+    run, requests = read_only_run
+    methods = {method for method, _ in requests}
+    paths = {path for _, path in requests}
     assert run.returncode == 0, run.explain()
     assert methods <= {"GET", "HEAD", "OPTIONS"}, methods
     assert "GET" in methods
