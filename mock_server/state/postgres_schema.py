@@ -24,6 +24,9 @@ CONNECT_TIMEOUT = 3  # seconds; a server that does not answer is reported, not w
 SCHEMA_LOCK = 0x4A4F4253  # "JOBS"
 SEEDING_LOCK = SCHEMA_LOCK + 1  # (SEEDING_LOCK, hash of session and API): one process seeds a session
 TICKER_LOCK = SCHEMA_LOCK + 2  # (TICKER_LOCK, 0): the process whose clock moves every job
+# (JOURNAL_LOCK, 0): one transaction at a time writes to or clears the journal, so the journal writers of several
+# processes and a reset take turns instead of deadlocking on the rows each deletes.
+JOURNAL_LOCK = SCHEMA_LOCK + 3
 
 # Text columns compare byte by byte ("C"), as SQLite's do, whatever the database's default collation.
 SCHEMA = f"""

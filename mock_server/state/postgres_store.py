@@ -27,6 +27,7 @@ from .errors import StateError, StateFileError
 from .postgres_schema import (
     APPLICATION,
     CONNECT_TIMEOUT,
+    JOURNAL_LOCK,
     SCHEMA_LOCK,
     SEEDING_LOCK,
     TICKER_LOCK,
@@ -114,6 +115,7 @@ class PostgresTransaction:
     def __init__(self, connection: psycopg.Connection[Any], journal_size: int) -> None:
         self._db = connection
         self._journal_size = journal_size
+        self._journal_locked = False
 
     def execute(self, statement: str, parameters: Iterable[Any] = ()) -> psycopg.Cursor[Any]:
         return self._db.execute(statement, tuple(parameters))
@@ -194,6 +196,7 @@ class PostgresTransaction:
         return [row[0] for row in rows]
 
     def reset(self, session: str | None) -> None:
+        self._lock_journal()
         for table in ("jobs", "seeded", "journal"):
             if session is None:
                 self.execute(f"DELETE FROM {table}")
@@ -201,7 +204,13 @@ class PostgresTransaction:
                 self.execute(f"DELETE FROM {table} WHERE session = %s", (session,))
 
     # --- journal ---------------------------------------------------------------------------------------------
+    def _lock_journal(self) -> None:
+        if not self._journal_locked:
+            self.lock(JOURNAL_LOCK, 0)
+            self._journal_locked = True
+
     def record(self, session: str, entry: JournalEntry) -> None:
+        self._lock_journal()
         self.execute(
             "INSERT INTO journal (session, method, path, status, at, details) VALUES (%s, %s, %s, %s, %s, %s)",
             (session, entry.method, entry.path, entry.status, entry.time, _json(entry.details.as_dict())),
