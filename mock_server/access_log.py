@@ -1,9 +1,10 @@
 """The access log of `jobs-mock serve`: one line per request, whoever answered it, written in batches.
 
 uvicorn's access logger builds a `LogRecord` per request and writes it through the logging machinery on the
-event loop; that cost half the mock's throughput. Here the outermost middleware (`AccessLogged`) formats a line
-from the request view and the status sent and appends it to a queue; a background thread writes what has queued every `interval_s` (and at
-shutdown) in one call, so the event loop never waits on the terminal or the pipe.
+event loop; that cost half the mock's throughput. Here the outermost middleware (`AccessLogged`) formats a
+line from the request view and the status sent and appends it to a queue; a background thread writes what
+has queued every `interval_s` (and at shutdown) in one call, so the event loop never waits on the terminal
+or the pipe.
 
 A line: ``2026-12-01T23:50:01.123Z GET /v1/jobs?pageSize=10 200 0.42ms session=-`` (UTC time the request
 arrived, method, path with its query as sent, status, time taken until the answer was sent, the
@@ -122,6 +123,5 @@ class AccessLogged:
 
         await self.app(scope, receive, noting)
         if status:
-            query = request.query_string
-            target = request.raw_path + (f"?{query}" if query else "")
-            self.log.record(at, request.method, target, status, time.perf_counter() - started, request.session)
+            elapsed = time.perf_counter() - started
+            self.log.record(at, request.method, request.target, status, elapsed, request.session)

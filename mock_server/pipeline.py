@@ -205,8 +205,7 @@ class MockPipeline:
             refused = self._refusal(operation, match, request, body)
         if refused is not None:
             violations, refusal = refused.violations, error_reply(api.errors, refused)
-        query = request.query_string
-        target = request.raw_path + (f"?{query}" if query else "")
+        target = request.target
         path_params = match.path_params if match is not None else {}
         forwarded = Forwarded(
             api, operation, method, target, request.scope["headers"], body, path_params, violations, refusal

@@ -105,6 +105,12 @@ class Request:
             return str(raw.decode("latin-1").partition("?")[0])
         return quote(self.scope["path"], safe="/:@!$&'()*+,;=-._~")
 
+    @property
+    def target(self) -> str:
+        """The path and query as sent (percent-encoded), as a request line carries them."""
+        query = self.query_string
+        return self.raw_path + (f"?{query}" if query else "")
+
     def header(self, name: str) -> Sequence[str]:
         """Every value of header `name` (lower case), in the order sent."""
         return self.headers.get(name, ())
