@@ -85,7 +85,8 @@ class PostgresJobStore:
         try:
             with self._pool.connection() as connection, connection.transaction():
                 yield PostgresTransaction(connection, self.journal_size)
-        except psycopg.errors.TransactionRollback as error:
+        # psycopg classes a deadlock as an OperationalError, not a TransactionRollback; both are conflicts.
+        except (psycopg.errors.TransactionRollback, psycopg.errors.DeadlockDetected) as error:
             raise StateError(
                 ErrorKind.UNAVAILABLE, f"the request conflicted with a concurrent one ({error.sqlstate}); retry it"
             ) from error

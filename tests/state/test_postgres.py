@@ -283,6 +283,58 @@ def test_another_applications_database_is_refused_and_left_alone(
     assert _tables(database) == [("invoices", 2)]
 
 
+def test_journal_writers_of_several_processes_and_resets_take_turns(
+    database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Engines stand in for processes: two write their journals while a third resets, as `--workers 2` does
+    under load (a reset once deadlocked there on the journal rows both delete, and answered 503)."""
+    with psycopg.connect(database, autocommit=True) as connection:  # a deadlock fails the test at once
+        connection.execute(f"ALTER DATABASE {database.rsplit('/', 1)[1]} SET deadlock_timeout = '50ms'")
+    # A short journal: each batch a writer commits also deletes the oldest entries, as a reset does.
+    writers = [StateEngine.open(state_url=database, journal_size=10) for _ in range(2)]
+    resetter = StateEngine.open(state_url=database)
+    stop = threading.Event()
+
+    def journal(engine: StateEngine) -> int:
+        written = 0
+        while not stop.is_set():
+            for _ in range(50):
+                engine.record("team", "GET", "/v1/jobs", 200)
+            written += 50
+            engine.journal("team")  # waits until they are written
+        return written
+
+    def reset() -> int:
+        resets, deadline = 0, time.monotonic() + 3
+        try:
+            while time.monotonic() < deadline:
+                resetter.reset()
+                resets += 1
+            return resets
+        finally:
+            stop.set()
+
+    def vacuum() -> int:
+        # As autovacuum does in a long run: freed space is reused, so the journal's rows no longer lie in the
+        # order of their numbers, and a reset (in the table's order) and a trim (in theirs) meet head-on.
+        with psycopg.connect(database, autocommit=True) as connection:
+            while not stop.is_set():
+                connection.execute("VACUUM journal")
+        return 0
+
+    pool = ThreadPoolExecutor(4)
+    try:
+        futures = [pool.submit(journal, engine) for engine in writers] + [pool.submit(reset), pool.submit(vacuum)]
+        counts = [future.result(timeout=TIMEOUT * 2) for future in futures]  # raises what a reset raised
+        assert min(counts[:3]) > 0, counts
+        assert "not written to the journal" not in caplog.text  # what a writer's failure leaves
+    finally:
+        stop.set()
+        pool.shutdown(wait=False)
+    for engine in [*writers, resetter]:
+        engine.close()
+
+
 def test_a_database_of_schema_version_1_gets_journal_details_and_keeps_its_entries(database: str) -> None:
     engine = StateEngine.open(state_url=database)
     engine.record("bob", "GET", "/v1/jobs", 200)
