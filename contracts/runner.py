@@ -47,6 +47,7 @@ from .schemathesis_adapter import (
     start_engine,
     use_rate_limiter,
 )
+from .semantic import forget_walks
 from .settings import build_config
 from .spec_facts import SpecFacts
 from .tally import OperationTally, RunTally, why_not_exercised
@@ -141,6 +142,7 @@ def execute(options: RunOptions, *, stream: TextIO = sys.stderr) -> RunResult:
     passes = [p for p in passes if p.phases]
     passes[-1].share = 1.0  # shares are of the time left: whichever pass runs last gets all of it
     serialize_ast_parsing()
+    forget_walks()
     limiter = build_limiter(options.rate_limit) if options.rate_limit else None
     wait = _waiter(limiter, options.url)
     try:

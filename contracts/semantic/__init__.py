@@ -6,7 +6,7 @@ so any API annotated the same way gets them. Importing this package registers th
 
 from .filters import list_filters_hold
 from .lifecycle import lifecycle_move_is_real
-from .paging import list_pages_agree
+from .paging import forget_walks, list_pages_agree
 from .writes import write_is_visible
 
-__all__ = ["lifecycle_move_is_real", "list_filters_hold", "list_pages_agree", "write_is_visible"]
+__all__ = ["forget_walks", "lifecycle_move_is_real", "list_filters_hold", "list_pages_agree", "write_is_visible"]

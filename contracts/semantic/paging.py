@@ -74,8 +74,18 @@ class _Walked:
             while len(self._keys) > REMEMBERED_WALKS:
                 del self._keys[next(iter(self._keys))]
 
+    def forget(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
 
 WALKED = _Walked()
+
+
+def forget_walks() -> None:
+    """A new run starts: the lists an earlier run in this process walked (another target, perhaps, or the
+    same one changed since) are walked again."""
+    WALKED.forget()
 
 
 @schemathesis.check

@@ -159,6 +159,19 @@ def test_pages_that_agree_pass_and_a_long_list_is_walked_within_the_bound(
     assert {probe.query["pageSize"] for probe in sent} == {8}
 
 
+def test_a_list_is_walked_once_in_a_run_and_again_in_the_next(flatfile: BaseSchema, serve_reads: Any) -> None:
+    jobs = [job(f"j{i}") for i in range(4)]
+    sent = serve_reads(_numbered(jobs))
+    first = answer({"data": jobs[:2], "pagination": {"currentPage": 1, "pageCount": 2, "totalCount": 4}})
+    listed = case(flatfile, "listJobs", query={"pageSize": 2})
+    for _ in range(2):
+        assert paging.list_pages_agree(NO_CONTEXT, first, listed) is None
+    assert len(sent) == 2  # the second answer of the same list in one run sends nothing
+    paging.forget_walks()  # what the runner does as a run starts
+    assert paging.list_pages_agree(NO_CONTEXT, first, listed) is None
+    assert len(sent) == 4
+
+
 def test_a_total_the_pages_do_not_reach_is_a_disagreement(flatfile: BaseSchema, serve_reads: Any) -> None:
     jobs = [job(f"j{i}") for i in range(3)]
 
