@@ -1,5 +1,8 @@
 """The journal written behind the requests it records: a request queues its entry and is done; one thread commits
 what is queued, a batch per transaction, so an answered request does not wait for a second transaction of its own.
+A batch writes each session's entries in one statement and trims that session's journal once; entries the
+journal's size would push out at once are not written. So the writer keeps up with any rate of requests: the
+more are queued, the larger (and cheaper per entry) its next batch.
 
 Whatever reads or clears the journal through the engine first waits until every entry queued before it is written
 (`flush`), so in one process the journal is exactly as if each entry had been written with its request. Another
@@ -14,7 +17,7 @@ import threading
 
 from .store import JobStore, JournalEntry
 
-BATCH = 256  # entries a transaction writes at most
+BATCH = 4096  # queued items a transaction takes at most
 logger = logging.getLogger("mock_server.state")
 # What the queue carries: an entry, a flush waiting for the entries before it, or None to stop.
 _Item = tuple[str, JournalEntry] | threading.Event | None
@@ -72,9 +75,12 @@ class JournalWriter:
     def _write(self, entries: list[tuple[str, JournalEntry]]) -> None:
         if not entries:
             return
+        by_session: dict[str, list[JournalEntry]] = {}
+        for session, entry in entries:
+            by_session.setdefault(session, []).append(entry)
         try:
             with self._store.transaction() as tx:
-                for session, entry in entries:
-                    tx.record(session, entry)
+                for session, in_order in by_session.items():
+                    tx.record(session, in_order)
         except Exception as error:  # the store is gone (a database lost): the requests were answered already
             logger.warning("jobs-mock: %d request(s) not written to the journal: %s", len(entries), error)

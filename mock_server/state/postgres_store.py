@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -210,11 +210,14 @@ class PostgresTransaction:
             self.lock(JOURNAL_LOCK, 0)
             self._journal_locked = True
 
-    def record(self, session: str, entry: JournalEntry) -> None:
+    def record(self, session: str, entries: Sequence[JournalEntry]) -> None:
         self._lock_journal()
-        self.execute(
+        self._db.cursor().executemany(  # one round trip for all (psycopg pipelines executemany)
             "INSERT INTO journal (session, method, path, status, at, details) VALUES (%s, %s, %s, %s, %s, %s)",
-            (session, entry.method, entry.path, entry.status, entry.time, _json(entry.details.as_dict())),
+            [
+                (session, entry.method, entry.path, entry.status, entry.time, _json(entry.details.as_dict()))
+                for entry in entries[-self._journal_size :]
+            ],
         )
         self.execute(
             "DELETE FROM journal WHERE session = %s AND seq <= "

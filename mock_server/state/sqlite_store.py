@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -146,10 +146,13 @@ class SqliteTransaction:
                 self._db.execute(f"DELETE FROM {table} WHERE session = ?", (session,))
 
     # --- journal ---------------------------------------------------------------------------------------------
-    def record(self, session: str, entry: JournalEntry) -> None:
-        self._db.execute(
+    def record(self, session: str, entries: Sequence[JournalEntry]) -> None:
+        self._db.executemany(
             "INSERT INTO journal (session, method, path, status, at, details) VALUES (?, ?, ?, ?, ?, ?)",
-            (session, entry.method, entry.path, entry.status, entry.time, _dumps(entry.details.as_dict())),
+            [
+                (session, entry.method, entry.path, entry.status, entry.time, _dumps(entry.details.as_dict()))
+                for entry in entries[-self._journal_size :]
+            ],
         )
         self._db.execute(
             "DELETE FROM journal WHERE session = ? AND seq <= "

@@ -9,7 +9,7 @@ any number of processes on any number of hosts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -117,8 +117,9 @@ class Transaction(Protocol):
         """Forget one session (or all): its jobs, its journal, and that it was seeded."""
         ...
 
-    def record(self, session: str, entry: JournalEntry) -> None:
-        """Append to the session's journal, keeping only its most recent entries."""
+    def record(self, session: str, entries: Sequence[JournalEntry]) -> None:
+        """Append entries, oldest first, to the session's journal, keeping only its most recent entries (so
+        entries a longer list would push out at once are not written)."""
         ...
 
     def journal(self, session: str) -> list[JournalEntry]:

@@ -13,6 +13,7 @@ from mock_server.state import StateEngine
 from mock_server.state.journal_writer import JournalWriter
 from mock_server.state.sqlite_store import SqliteJobStore, SqliteTransaction
 from mock_server.state.store import JOURNAL_SIZE, NO_DETAILS, JournalEntry
+from tests.support.state import StoreFactory
 
 
 def test_entries_from_many_threads_are_all_read_back_in_each_threads_order(engine: StateEngine) -> None:
@@ -57,4 +58,17 @@ def test_a_batch_the_store_refuses_is_logged_and_the_next_one_written(caplog: py
     with store.transaction() as tx:
         assert [entry.path for entry in tx.journal("s")] == ["/kept"]
     assert "1 request(s) not written to the journal: the database went away" in caplog.text
+    store.close()
+
+
+def test_a_burst_longer_than_the_journal_keeps_each_sessions_newest_entries(store_factory: StoreFactory) -> None:
+    store = store_factory()
+    writer = JournalWriter(store)
+    for n in range(3 * JOURNAL_SIZE):  # queued faster than written: the batches are large, two sessions mixed
+        writer.add(f"s{n % 2}", JournalEntry("GET", f"/{n}", 200, "2026-12-02T00:00:00.000Z", NO_DETAILS))
+    writer.close()
+    with store.transaction() as tx:
+        for session in (0, 1):
+            newest = [f"/{n}" for n in range(3 * JOURNAL_SIZE) if n % 2 == session][-JOURNAL_SIZE:]
+            assert [entry.path for entry in tx.journal(f"s{session}")] == newest
     store.close()
