@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from psycopg import sql
 
 from mock_server.cli import main
 from mock_server.state import StateEngine, StateRequest
@@ -289,19 +290,22 @@ def test_journal_writers_of_several_processes_and_resets_take_turns(
     """Engines stand in for processes: two write their journals while a third resets, as `--workers 2` does
     under load (a reset once deadlocked there on the journal rows both delete, and answered 503)."""
     with psycopg.connect(database, autocommit=True) as connection:  # a deadlock fails the test at once
-        connection.execute(f"ALTER DATABASE {database.rsplit('/', 1)[1]} SET deadlock_timeout = '50ms'")
-    # A short journal: each batch a writer commits also deletes the oldest entries, as a reset does.
-    writers = [StateEngine.open(state_url=database, journal_size=10) for _ in range(2)]
+        name = sql.Identifier(connection.info.dbname)
+        connection.execute(sql.SQL("ALTER DATABASE {} SET deadlock_timeout = '50ms'").format(name))
+    # A journal of one entry in each of many sessions: a batch a writer commits deletes the older entry of each
+    # session in turn, holding those it deleted, while a reset deletes them all in the table's order, and the
+    # other writer meets the same sessions in the opposite order.
+    writers = [StateEngine.open(state_url=database, journal_size=1) for _ in range(2)]
     resetter = StateEngine.open(state_url=database)
     stop = threading.Event()
 
-    def journal(engine: StateEngine) -> int:
+    def journal(engine: StateEngine, sessions: list[str]) -> int:
         written = 0
         while not stop.is_set():
-            for _ in range(50):
-                engine.record("team", "GET", "/v1/jobs", 200)
-            written += 50
-            engine.journal("team")  # waits until they are written
+            for session in sessions:
+                engine.record(session, "GET", "/v1/jobs", 200)
+            written += len(sessions)
+            engine.journal(sessions[0])  # waits until they are written
         return written
 
     def reset() -> int:
@@ -324,7 +328,9 @@ def test_journal_writers_of_several_processes_and_resets_take_turns(
 
     pool = ThreadPoolExecutor(4)
     try:
-        futures = [pool.submit(journal, engine) for engine in writers] + [pool.submit(reset), pool.submit(vacuum)]
+        sessions = [f"team {n}" for n in range(100)]
+        futures = [pool.submit(journal, writers[0], sessions), pool.submit(journal, writers[1], sessions[::-1])]
+        futures += [pool.submit(reset), pool.submit(vacuum)]
         counts = [future.result(timeout=TIMEOUT * 2) for future in futures]  # raises what a reset raised
         assert min(counts[:3]) > 0, counts
         assert "not written to the journal" not in caplog.text  # what a writer's failure leaves
