@@ -212,13 +212,14 @@ class PostgresTransaction:
 
     def record(self, session: str, entries: Sequence[JournalEntry]) -> None:
         self._lock_journal()
-        self._db.cursor().executemany(  # one round trip for all (psycopg pipelines executemany)
-            "INSERT INTO journal (session, method, path, status, at, details) VALUES (%s, %s, %s, %s, %s, %s)",
-            [
-                (session, entry.method, entry.path, entry.status, entry.time, _json(entry.details.as_dict()))
-                for entry in entries[-self._journal_size :]
-            ],
-        )
+        with self._db.cursor() as cursor:  # one round trip for all: psycopg pipelines executemany
+            cursor.executemany(
+                "INSERT INTO journal (session, method, path, status, at, details) VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    (session, entry.method, entry.path, entry.status, entry.time, _json(entry.details.as_dict()))
+                    for entry in entries[-self._journal_size :]
+                ],
+            )
         self.execute(
             "DELETE FROM journal WHERE session = %s AND seq <= "
             "(SELECT seq FROM journal WHERE session = %s ORDER BY seq DESC LIMIT 1 OFFSET %s)",
