@@ -43,6 +43,7 @@ from mock_server.dynamic import DataGenerator
 from mock_server.example_overlay import with_recorded_examples
 from mock_server.pipeline import Limits, MockPipeline, not_found
 from mock_server.proxy import VIOLATIONS_HEADER
+from mock_server.proxy.dated import SERVER_OPTIONS, DatedAnswers
 from mock_server.proxy.settings import ProxySettings
 from mock_server.responder import Forwarder, Responder, StaticResponder
 from mock_server.router import api_for_path
@@ -132,6 +133,10 @@ class MockApp:
     coverage: SessionCoverage
     access_log: AccessLog | None = None
 
+    def server_options(self) -> dict[str, bool]:
+        """What this app asks of uvicorn.Config beyond the common options."""
+        return SERVER_OPTIONS if self.settings.proxy is not None else {}
+
     def spec_files(self) -> list[Path]:
         return [api.source for api in self.apis]
 
@@ -195,6 +200,7 @@ def build_app(settings: Settings = Settings(), mode_factory: ModeFactory | None 
         lifespan=_lifespan(mode, access_log),
         middlewares=[
             *([partial(AccessLogged, log=access_log)] if access_log is not None else []),
+            *([DatedAnswers] if settings.proxy is not None else []),
             partial(
                 StampedCORSMiddleware,
                 allow_origins=list(settings.cors_origins),

@@ -334,6 +334,7 @@ def _start(settings: Settings, host: str, port: int, log_level: str, workers: in
         "access_log": False,
         "proxy_headers": False,  # a local mock sits behind no proxy: X-Forwarded-* is not worth parsing per request
         "http": protocol(settings.limits.max_header_bytes, settings.limits.body_timeout),
+        **app.server_options(),
     }
     if reload:
         serving.serve_reloading(served, listener, options)

@@ -51,6 +51,10 @@ def test_a_proxy_process_checks_traffic_and_writes_its_report_when_stopped(tmp_p
                     assert time.monotonic() < deadline and process.poll() is None, (tmp_path / "proxy.log").read_text()
                     time.sleep(0.1)
             assert answer.status_code == 200 and "jobs-mock-violations" not in answer.headers
+            # The upstream's Date and Server come through as it sent them, once, with none of the proxy's own.
+            direct = httpx.get(f"{reference.origin}/v1/jobs", headers=FLATFILE, timeout=5)
+            assert answer.headers.get_list("server") == direct.headers.get_list("server") != []
+            assert len(answer.headers.get_list("date")) == 1
             wrong = httpx.get(f"http://127.0.0.1:{port}/v1/jobs?pageSize=0", headers=FLATFILE, timeout=5)
             assert wrong.headers["jobs-mock-violations"] == "1"
         finally:

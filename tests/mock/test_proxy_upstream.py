@@ -65,6 +65,7 @@ def test_an_upstream_that_refuses_gets_a_502_in_the_apis_error_shape(proxy_to: C
     assert flatfile.status_code == 502
     [error] = flatfile.json()["errors"]
     assert "could not be reached" in error["message"]
+    assert len(flatfile.headers.get_list("date")) == 1  # the proxy's own answer, dated as an origin server's
     sift = proxy.client.get("/api/v1/jobs", headers=SIFT)
     assert sift.status_code == 502 and "could not be reached" in sift.json()["message"]
 
