@@ -326,7 +326,7 @@ def _start(settings: Settings, host: str, port: int, log_level: str, workers: in
         return PROBLEM
     served = replace(app, settings=settings)  # what the children serve, when they do
     click.echo(banner(served, serving.root_url(host, listener)))
-    gc.freeze()  # what start-up made lives as long as the process: keep collections off it
+    serving.settle_collector()
     gc.enable()  # paused while it was made (mock_server/__main__.py)
     options = {
         "log_level": log_level,

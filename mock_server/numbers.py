@@ -80,9 +80,33 @@ def _parse_constant(name: str) -> _Refused:
     return _Refused(f"{name} is not valid JSON: JSON numbers are finite")
 
 
+class _Unusual(Exception):
+    """A number the plain decoder does not keep: the text is read again, to name its place."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Unusual
+    return value
+
+
+def _no_constant(_name: str) -> float:
+    raise _Unusual
+
+
+# Built once: `json.loads` with hooks builds a decoder per call, and a hook per integer costs a call each. The C
+# scanner reads integers itself and raises ValueError past Python's digit limit.
+_PLAIN = json.JSONDecoder(parse_float=_finite, parse_constant=_no_constant)
+
+
 def loads_json(text: str) -> tuple[Any, list[tuple[list[str], str]]]:
     """A JSON text as a value, with the place (keys and indexes) and reason of every number it cannot keep;
     `ValueError` (or `RecursionError`) for text that is not JSON."""
+    try:
+        return _PLAIN.decode(text), []
+    except (_Unusual, ValueError):
+        pass  # read again below: every number it cannot keep named, or the decoder's own error raised
     refused: list[_Refused] = []
 
     def seen(parsed: Any) -> Any:

@@ -132,7 +132,10 @@ class Request:
     async def read_body(self, receive: Receive, limit: int, timeout: float | None = None) -> bytes:
         """The whole body; `BodyTooLarge` past `limit` bytes, `BodyTimeout` when it has not all come within
         `timeout` seconds, `ClientGone` when the client leaves first."""
-        declared = integer_or_none(self.last_header("content-length"))  # None also for one the server let through
+        length = self.last_header("content-length")
+        if length is None and "transfer-encoding" not in self.headers:
+            return b""  # HTTP/1.1 (RFC 9112 section 6.3): a request with neither header has no body
+        declared = integer_or_none(length)  # None also for one the server let through
         if declared is not None and declared > limit:
             raise BodyTooLarge(limit)
         try:

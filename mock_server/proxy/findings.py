@@ -86,19 +86,30 @@ class Findings:
         self.violating = 0
 
     def add(self, finding: Finding, response_checked: bool) -> None:
-        """Every exchange is added (a clean one too, so the tallies count it); `response_checked` is False when
-        no response was validated (refused by `--errors`, or the upstream gave none)."""
+        """A violating exchange; `response_checked` is False when no response was validated (refused by
+        `--errors`, or the upstream gave none)."""
         with self._lock:
-            self.exchanges += 1
-            directions = [("request", finding.request)]
-            if response_checked:
-                directions.append(("response", finding.response))
-            for direction, violations in directions:
-                key = (finding.api, finding.operation, direction)
-                self._tallies.setdefault(key, Tally()).add(violations)
-            if finding.count:
-                self.violating += 1
-                self._recent.appendleft(finding)
+            self._tally(finding.api, finding.operation, finding.request, finding.response, response_checked)
+            self.violating += 1
+            self._recent.appendleft(finding)
+
+    def add_clean(self, api: str, operation: str, response_checked: bool) -> None:
+        """An exchange that broke nothing, so the tallies count it."""
+        with self._lock:
+            self._tally(api, operation, (), (), response_checked)
+
+    def _tally(
+        self,
+        api: str,
+        operation: str,
+        request: tuple[Violation, ...],
+        response: tuple[Violation, ...],
+        response_checked: bool,
+    ) -> None:
+        self.exchanges += 1
+        self._tallies.setdefault((api, operation, "request"), Tally()).add(request)
+        if response_checked:
+            self._tallies.setdefault((api, operation, "response"), Tally()).add(response)
 
     def recent(self, limit: int | None = None) -> list[Finding]:
         with self._lock:

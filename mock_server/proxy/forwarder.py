@@ -109,32 +109,31 @@ class ProxyForwarder:
     def _report(
         self, request: Forwarded, upstream: Upstream, status: int | None, checked: CheckedResponse | None
     ) -> None:
+        operation = request.operation.operation_id if request.operation is not None else NOT_IN_SPEC
+        response_checked = checked is not None and request.operation is not None
+        if not request.violations and (checked is None or not checked.violations):
+            if logger.isEnabledFor(logging.INFO):  # the access log of proxy mode (uvicorn's shows queries unredacted)
+                logger.info("%s %s -> %s (%s)", request.method, self._path(request), status or "no answer", operation)
+            self.findings.add_clean(request.api.name, operation, response_checked)
+            return
         secrets = bearer_tokens(request.headers)
 
         def scrubbed(violations: list[Violation]) -> tuple[Violation, ...]:
             return tuple(Violation(v.field, self.redactor.text(v.message, secrets)) for v in violations)
 
-        request_violations = scrubbed(request.violations)
-        response_violations = scrubbed(checked.violations) if checked is not None else ()
-        violating = bool(request_violations or response_violations)
         finding = Finding(
             at=now(),
             api=request.api.name,
-            operation=request.operation.operation_id if request.operation is not None else NOT_IN_SPEC,
+            operation=operation,
             method=request.method,
             path=self._path(request),
             status=status,
-            request=request_violations,
-            response=response_violations,
-            curl=self.redactor.curl(request.method, upstream.url_for(request.target), request.headers, request.body)
-            if violating
-            else "",
+            request=scrubbed(request.violations),
+            response=scrubbed(checked.violations) if checked is not None else (),
+            curl=self.redactor.curl(request.method, upstream.url_for(request.target), request.headers, request.body),
         )
-        if violating:
-            self._log(finding)
-        else:  # the access log of proxy mode (uvicorn's would show query strings unredacted)
-            logger.info("%s %s -> %s (%s)", finding.method, finding.path, status or "no answer", finding.operation)
-        self.findings.add(finding, response_checked=checked is not None and request.operation is not None)
+        self._log(finding)
+        self.findings.add(finding, response_checked)
 
     @staticmethod
     def _log(finding: Finding) -> None:

@@ -24,8 +24,8 @@ HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"proxy-authenticate", b"proxy-authorization", b"te"}
     | {b"trailer", b"transfer-encoding", b"upgrade"}
 )
-_NOT_FORWARDED = frozenset({b"host", b"content-length", b"expect"})
-_NOT_RETURNED = frozenset({b"content-length"})
+_NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length", b"expect"}
+_NOT_RETURNED = HOP_BY_HOP | {b"content-length"}
 # aiohttp adds these to a request that has none; a request that came without them must leave without them.
 _CLIENT_DEFAULTS = frozenset({"accept", "accept-encoding", "user-agent", "content-type"})
 Headers = list[tuple[bytes, bytes]]
@@ -53,12 +53,14 @@ class UpstreamAnswer:
         return httpx.Response(self.status, headers=self.headers, content=self.body).content
 
 
-def end_to_end(headers: Iterable[tuple[bytes, bytes]], dropped: frozenset[bytes] = frozenset()) -> Headers:
-    """The headers (names in lower case, as ASGI wants them) without hop-by-hop ones, those `Connection` names
-    and `dropped`."""
+def end_to_end(headers: Iterable[tuple[bytes, bytes]], dropped: frozenset[bytes] = HOP_BY_HOP) -> Headers:
+    """The headers (names in lower case, as ASGI wants them) without `dropped` (hop-by-hop ones at least) and
+    those `Connection` names."""
     pairs = [(name.lower(), value) for name, value in headers]
     named = {token.strip().lower() for name, value in pairs if name == b"connection" for token in value.split(b",")}
-    return [(name, value) for name, value in pairs if name not in HOP_BY_HOP | named | dropped]
+    if named:
+        dropped = dropped | named
+    return [(name, value) for name, value in pairs if name not in dropped]
 
 
 class Upstream:
