@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Protocol
@@ -41,37 +41,20 @@ from mock_server.coverage_control import COVERAGE_PATH, CoverageControl
 from mock_server.docs import fixed_pages
 from mock_server.dynamic import DataGenerator
 from mock_server.example_overlay import with_recorded_examples
-from mock_server.pipeline import Limits, MockPipeline, not_found
+from mock_server.pipeline import MockPipeline, not_found
 from mock_server.proxy import VIOLATIONS_HEADER
 from mock_server.proxy.dated import SERVER_OPTIONS, DatedAnswers
-from mock_server.proxy.settings import ProxySettings
 from mock_server.responder import Forwarder, Responder, StaticResponder
 from mock_server.router import api_for_path
 from mock_server.served_setup import setup_facts
 from mock_server.session_coverage import SessionCoverage
+from mock_server.settings import Settings
 from mock_server.spec import Api, load_api
 from mock_server.state import StateFileError
 from mock_server.state.mode import StatefulMode
 
-DEFAULT_APIS = ("flatfile", "sift")
 # What a missing, unreadable or invalid spec, or an unusable state file, raises while the app is built.
 BUILD_ERRORS = (OSError, ValueError, yaml.YAMLError, InvalidSpecification, StateFileError)
-
-
-@dataclass(frozen=True)
-class Settings:
-    apis: tuple[str, ...] = DEFAULT_APIS
-    token: str | None = None
-    cors_origins: tuple[str, ...] = ("*",)
-    seed: int = 0
-    limits: Limits = field(default_factory=Limits)
-    mode: str = "static"
-    state_file: str | None = None  # stateful mode: the SQLite file that keeps the state (in memory without it)
-    auto_advance: float | None = None  # stateful mode: seconds between ticks of time
-    examples_dir: str | None = None  # recorded examples (`jobs-mock proxy --record`) merged over the spec's
-    proxy: ProxySettings | None = None  # `jobs-mock proxy`: every request goes to an upstream instead
-    state_url: str | None = None  # stateful mode: the PostgreSQL database many processes share (instead of a file)
-    access_log: bool = False  # a line per request on stdout (`mock_server/access_log.py`)
 
 
 class Mode(Protocol):

@@ -15,11 +15,11 @@ import click
 from jobs_openapi.versions import version_option
 
 from mock_server import serving
-from mock_server.app import BUILD_ERRORS, DEFAULT_APIS, MODES, Settings, build_app
+from mock_server.app import BUILD_ERRORS, MODES, build_app
 from mock_server.banner import banner
 from mock_server.http_protocol import protocol
-from mock_server.pipeline import Limits
 from mock_server.proxy.settings import DEFAULT_UPSTREAM_TIMEOUT, ProxySettings
+from mock_server.settings import DEFAULT_APIS, Limits, Settings
 from mock_server.state.stores import STATE_URL_ENV, URL_SCHEMES, check_store
 
 PROBLEM = 2  # the exit code of every usage or start-up problem, told in one sentence

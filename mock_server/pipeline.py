@@ -24,18 +24,12 @@ from mock_server.negotiation import APPLIED_HEADER, NO_CONTROLS, Preferences, pa
 from mock_server.responder import Call, Forwarded, Forwarder, Responder
 from mock_server.router import Match, PathItem, Router, api_for_path
 from mock_server.session_coverage import SessionCoverage
+from mock_server.settings import Limits
 from mock_server.spec import Api, Operation
 from mock_server.validation import json_body, split_content_type, validate
 from mock_server.wire import JSON_MEDIA_TYPE, UNEXPECTED_FAILURE, Reply, Request, not_allowed, send_reply
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_body_bytes: int = 1_048_576
-    max_header_bytes: int = 32_768  # request line and headers; kept by the server's protocol (http_protocol.py)
-    body_timeout: float = 30.0  # seconds for a whole body (and, in the protocol, a header block) to arrive
 
 
 @dataclass(slots=True)

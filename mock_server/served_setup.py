@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
-    from mock_server.app import Settings
+    from mock_server.settings import Settings
 
 IN_MEMORY = "memory"
 

@@ -22,8 +22,8 @@ from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors.watchfilesreload import WatchFilesReload
 
 from mock_server import spec
-from mock_server.app import BUILD_ERRORS, MockApp, Settings, build_app
-from mock_server.pipeline import Limits
+from mock_server.app import BUILD_ERRORS, MockApp, build_app
+from mock_server.settings import Limits, Settings
 
 SETTINGS_ENV = "JOBS_MOCK_SETTINGS"
 CHILD_APP = "mock_server.serving:app_from_environment"

@@ -134,7 +134,8 @@ def mock(mock_app: Any) -> Iterator[AsgiClient]:
 @pytest.fixture
 def mock_with() -> Iterator[Callable[..., AsgiClient]]:
     """`mock_with(**settings)`: an in-process client of a mock built with these `Settings`, closed after the test."""
-    from mock_server.app import Settings, build_app
+    from mock_server.app import build_app
+    from mock_server.settings import Settings
 
     clients: list[AsgiClient] = []
 

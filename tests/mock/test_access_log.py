@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from mock_server.access_log import AccessLog, access_line
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from tests.support.servers import AsgiClient, free_port
 
 AUTH = {"Authorization": "Bearer t", "X-Disable-Hooks": "true"}

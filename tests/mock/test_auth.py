@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from tests.support.servers import AsgiClient
 
 CASES = [

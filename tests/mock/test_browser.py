@@ -12,7 +12,8 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from tests.support.servers import ThreadedServer
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from mock_server.app import MockApp, Settings, build_app
+from mock_server.app import MockApp, build_app
+from mock_server.settings import Settings
 from tests.reference_impl.faults import Fault
 from tests.reference_impl.server import serve
 from tests.support.proxy import Proxy

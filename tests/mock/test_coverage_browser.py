@@ -13,7 +13,8 @@ import pytest
 
 from contracts.results import ExitCode, RunResult
 from contracts.testing import run_contract
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from tests.mock.test_browser import CHROMIUM, PAGE_TIMEOUT_MS
 from tests.reference_impl import Fault, serve
 from tests.reference_impl.harness import TOKEN

@@ -6,9 +6,10 @@ import json
 
 import yaml
 
-from mock_server.app import Settings, docs_paths
+from mock_server.app import docs_paths
 from mock_server.docs import fixed_pages
 from mock_server.served_setup import setup_facts
+from mock_server.settings import Settings
 from mock_server.spec import load_api
 
 APIS = [load_api("flatfile"), load_api("sift")]

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from mock_server.app import Settings, StaticMode, build_app
+from mock_server.app import StaticMode, build_app
 from mock_server.responder import Call, StaticResponder
+from mock_server.settings import Settings
 from mock_server.wire import UNEXPECTED_FAILURE, Reply
 from tests.support.servers import AsgiClient
 

@@ -14,8 +14,8 @@ import pytest
 
 from mock_server.negotiation import MAX_DELAY_MS
 from mock_server.numbers import MAX_DIGITS
-from mock_server.pipeline import Limits
 from mock_server.proxy.settings import ProxySettings
+from mock_server.settings import Limits
 from mock_server.state.cel_filter import (
     EVALUATION_COST,
     EVALUATION_SECONDS,

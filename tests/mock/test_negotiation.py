@@ -11,8 +11,9 @@ import pytest
 import yaml
 from jobs_openapi import spec_path
 
-from mock_server.app import Settings, StaticMode, build_app
+from mock_server.app import StaticMode, build_app
 from mock_server.responder import Call, StaticResponder
+from mock_server.settings import Settings
 from mock_server.wire import Reply
 from tests.support.servers import AsgiClient
 

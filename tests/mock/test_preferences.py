@@ -13,7 +13,8 @@ import httpx
 import pytest
 import yaml
 
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from mock_server.spec import load_api
 from mock_server.state.mode import StatefulMode
 from tests.support.servers import AsgiClient, MockProcess

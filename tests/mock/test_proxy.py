@@ -13,7 +13,8 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from tests.reference_impl.faults import Fault
 from tests.reference_impl.server import RunningServer, serve
 from tests.support.proxy import FLATFILE, NEW_JOB, SIFT, TOKEN, Proxy

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from mock_server import cli
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from tests.reference_impl.server import RunningServer, serve
 from tests.support.proxy import FLATFILE, NEW_JOB, SIFT, TOKEN, Proxy
 from tests.support.servers import AsgiClient

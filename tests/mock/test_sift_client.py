@@ -20,8 +20,8 @@ from google.rpc import error_details_pb2, status_pb2
 from jobs_openapi import spec_path
 from sift.jobs.v1 import jobs_pb2
 
-from mock_server.app import Settings, build_app
-from mock_server.pipeline import Limits
+from mock_server.app import build_app
+from mock_server.settings import Limits, Settings
 from mock_server.spec import load_api
 from tests.support.servers import AsgiClient
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from jobs_openapi import spec_path
 
-from mock_server.app import Settings, build_app
-from mock_server.pipeline import Limits
+from mock_server.app import build_app
+from mock_server.settings import Limits, Settings
 from tests.support.servers import AsgiClient
 
 AUTH = {"Authorization": "Bearer t"}

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from mock_server.state import StateEngine
 from mock_server.state.mode import StatefulMode
 from mock_server.state.store import JournalDetails

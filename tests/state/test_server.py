@@ -14,7 +14,8 @@ import httpx
 import pytest
 from psycopg_pool import PoolClosed
 
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
+from mock_server.settings import Settings
 from mock_server.spec import load_api
 from mock_server.state import StateEngine, StateRequest
 from mock_server.state.flatfile import LIFECYCLE as FLATFILE_LIFECYCLE

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from mock_server.app import Settings, build_app
+from mock_server.app import build_app
 from mock_server.proxy.mode import ProxyMode
 from mock_server.proxy.settings import ProxySettings
+from mock_server.settings import Settings
 from tests.support.servers import AsgiClient
 
 TOKEN = "s3cr3t-proxy-token-0451"
