@@ -253,6 +253,26 @@ def test_a_completed_job_that_reads_back_unfinished_was_not_moved(flatfile: Base
         lifecycle.lifecycle_move_is_real(NO_CONTEXT, answer({"data": job("j1", status="complete")}), complete)
 
 
+@pytest.mark.parametrize(
+    ("read_status", "answered_status", "caught"),
+    [("executing", "complete", False), ("executing", "executing", True)],
+    ids=["another-write-in-the-same-tick", "answered-and-stored-unmoved"],
+)
+def test_a_read_of_the_same_version_judges_a_move_only_where_it_agrees_with_the_answer(
+    flatfile: BaseSchema, serve_reads: Any, read_status: str, answered_status: str, caught: bool
+) -> None:
+    """Two writes can share a millisecond: a read of the answer's version that shows another status may show
+    a concurrent write (a run has two workers by default), so it proves nothing; one that agrees is judged."""
+    serve_reads(lambda probe: answer({"data": job("j1", status=read_status)}))
+    complete = case(flatfile, "completeJob", path_parameters={"jobId": "j1"})
+    moved = answer({"data": job("j1", status=answered_status)})
+    if caught:
+        with pytest.raises(MoveNotStored, match='"complete"'):
+            lifecycle.lifecycle_move_is_real(NO_CONTEXT, moved, complete)
+    else:
+        assert lifecycle.lifecycle_move_is_real(NO_CONTEXT, moved, complete) is None
+
+
 def test_a_refused_move_is_not_judged(flatfile: BaseSchema, serve_reads: Any) -> None:
     sent = serve_reads(lambda probe: answer({"data": job("j1")}))
     refused = answer({"errors": [{"key": "status", "message": "cannot"}]}, status=400)
