@@ -22,14 +22,13 @@ def write_is_visible(ctx: CheckContext, response: Response, case: Case[Any]) -> 
     if spec is None or spec.answer is None or json_2xx(response) is MISSING:
         return None
     found = read_after_write(ctx, case, response, spec)
-    if (
-        found is None
-        or found.resource is MISSING
-        or found.answered is MISSING
-        or not decidable(found, spec.version, response)
-    ):
-        return None  # no read, a resource gone (a concurrent delete) or written again since: cannot decide
-    for pointer in compared_fields(spec, case.body, found.answered):
+    if found is None or found.resource is MISSING or found.answered is MISSING:
+        return None  # no read, or a resource gone (a concurrent delete): cannot decide
+    compared = list(compared_fields(spec, case.body, found.answered))
+    # A lifecycle move (one with a `status`) always makes a new version: a tie that differs is another move.
+    if not decidable(found, spec.version, response, compared if spec.status is not None else ()):
+        return None  # written again since: cannot decide
+    for pointer in compared:
         answered, stored = lookup(found.answered, pointer), lookup(found.resource, pointer)
         if stored != answered:
             raise WriteNotVisible(

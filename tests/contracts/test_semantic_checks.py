@@ -273,6 +273,16 @@ def test_a_read_of_the_same_version_judges_a_move_only_where_it_agrees_with_the_
         assert lifecycle.lifecycle_move_is_real(NO_CONTEXT, moved, complete) is None
 
 
+def test_a_move_read_back_at_its_own_version_with_other_values_is_not_judged(
+    flatfile: BaseSchema, serve_reads: Any
+) -> None:
+    """completeJob shows `progress`: a retry stored in the same millisecond resets it; the write cannot be judged."""
+    serve_reads(lambda probe: answer({"data": job("j1", status="ready", progress=0)}))
+    complete = case(flatfile, "completeJob", path_parameters={"jobId": "j1"})
+    moved = answer({"data": job("j1", status="complete", progress=100)})
+    assert writes.write_is_visible(NO_CONTEXT, moved, complete) is None
+
+
 def test_a_refused_move_is_not_judged(flatfile: BaseSchema, serve_reads: Any) -> None:
     sent = serve_reads(lambda probe: answer({"data": job("j1")}))
     refused = answer({"errors": [{"key": "status", "message": "cannot"}]}, status=400)
