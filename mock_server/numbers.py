@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 MAX_DIGITS = 4_300  # Python's own limit (sys.int_info.default_max_str_digits)
 _INTEGER = re.compile(r"-?[0-9]+")  # ASCII digits: str.isdigit() also admits '²', which int() refuses
@@ -85,13 +85,13 @@ class _Unusual(Exception):
 
 
 def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _Unusual
-    return value
+    try:
+        return number(text)
+    except NumberError:
+        raise _Unusual from None
 
 
-def _no_constant(_name: str) -> float:
+def _no_constant(_name: str) -> NoReturn:
     raise _Unusual
 
 

@@ -59,9 +59,6 @@ def root_url(host: str, listener: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-YOUNG_GENERATION = 5_000
-
-
 def serve(app: MockApp, listener: socket.socket, options: dict[str, Any]) -> None:
     """uvicorn on `listener` in this process, until Ctrl-C or SIGTERM; `options` are uvicorn.Config's."""
     server = uvicorn.Server(uvicorn.Config(app.asgi, **options))
@@ -121,6 +118,9 @@ def app_from_environment() -> object:
         raise SystemExit(f"jobs-mock: {error}") from None
     settle_collector()
     return app
+
+
+YOUNG_GENERATION = 5_000
 
 
 def settle_collector() -> None:

@@ -22,7 +22,7 @@ def lifecycle_move_is_real(ctx: CheckContext, response: Response, case: Case[Any
     if spec is None or spec.status is None or json_2xx(response) is MISSING:
         return None
     found = read_after_write(ctx, case, response, spec)
-    if found is None or found.resource is MISSING or not decidable(found, spec.version, response, [spec.status.at]):
+    if found is None or found.resource is MISSING or not decidable(found, spec, response, [spec.status.at]):
         return None
     status = lookup(found.resource, spec.status.at)
     if status not in spec.status.allowed:

@@ -163,25 +163,28 @@ def _listed_item(body: Any, listing: ListSpec, item_id: Any) -> Any:
     return next((item for item in items if lookup(item, listing.id) == item_id), MISSING)
 
 
-def decidable(found: ReadAfterWrite, version: str | None, response: Response, judged: Iterable[str] = ()) -> bool:
-    """Whether the read can judge the write, although other requests may write the same resource meanwhile.
+def decidable(found: ReadAfterWrite, spec: ReadBack, response: Response, judged: Iterable[str]) -> bool:
+    """Whether the read can judge the write at the pointers `judged`, although other requests may write the same
+    resource meanwhile.
 
     With the resource in the write's answer: unless the read shows a later version (another write came in
-    between), or the same version with other values where `judged` points. A check passes `judged` for writes
-    that always make a new version (a lifecycle move): one tick of the version's clock (a millisecond, often) can
-    hold two of them, and the read may show the second. A plain write may answer the version it found, when it
-    did not store (so a tie is judged there). Without the resource in the answer: only if the read shows nothing
+    between), or, for a lifecycle move (a `status` in `x-read-back`), the same version with other values at
+    `judged`: a move always makes a new version, and one tick of the version's clock (a millisecond, often) can
+    hold two moves, so the read may show the second. A plain write may answer the version it found when it did
+    not store, so a tie is judged there. Without the resource in the answer: only if the read shows nothing
     stored since before the write (its `Date`), so a write that changed nothing is told from one that another
     write has overtaken.
     """
-    if version is None:
+    if spec.version is None:
         return True
-    read = _moment(lookup(found.resource, version))
+    read = _moment(lookup(found.resource, spec.version))
     if found.answered is not MISSING:
-        answered = _moment(lookup(found.answered, version))
+        answered = _moment(lookup(found.answered, spec.version))
         if read is None or answered is None or read < answered:
             return True
-        return read == answered and all(lookup(found.resource, at) == lookup(found.answered, at) for at in judged)
+        return read == answered and (
+            spec.status is None or all(lookup(found.resource, at) == lookup(found.answered, at) for at in judged)
+        )
     dates = response.headers.get("date") or []
     try:
         sent = parsedate_to_datetime(dates[0]) if dates else None

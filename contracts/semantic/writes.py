@@ -25,8 +25,7 @@ def write_is_visible(ctx: CheckContext, response: Response, case: Case[Any]) -> 
     if found is None or found.resource is MISSING or found.answered is MISSING:
         return None  # no read, or a resource gone (a concurrent delete): cannot decide
     compared = list(compared_fields(spec, case.body, found.answered))
-    # A lifecycle move (one with a `status`) always makes a new version: a tie that differs is another move.
-    if not decidable(found, spec.version, response, compared if spec.status is not None else ()):
+    if not decidable(found, spec, response, compared):
         return None  # written again since: cannot decide
     for pointer in compared:
         answered, stored = lookup(found.answered, pointer), lookup(found.resource, pointer)

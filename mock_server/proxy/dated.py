@@ -44,7 +44,7 @@ class DatedAnswers:
 
         async def dated(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
+                headers = message.get("headers", ())
                 if not any(name.lower() == b"date" for name, _ in headers):
                     message["headers"] = [*headers, (b"date", self._date.now())]
             await send(message)

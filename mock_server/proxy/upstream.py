@@ -53,7 +53,7 @@ class UpstreamAnswer:
         return httpx.Response(self.status, headers=self.headers, content=self.body).content
 
 
-def end_to_end(headers: Iterable[tuple[bytes, bytes]], dropped: frozenset[bytes] = HOP_BY_HOP) -> Headers:
+def end_to_end(headers: Iterable[tuple[bytes, bytes]], dropped: frozenset[bytes]) -> Headers:
     """The headers (names in lower case, as ASGI wants them) without `dropped` (hop-by-hop ones at least) and
     those `Connection` names."""
     pairs = [(name.lower(), value) for name, value in headers]
