@@ -34,6 +34,16 @@ from bench.wrk import lua_script, run_wrk, wrk_command
 STATEFUL, PROXY = "stateful", "proxy"  # the steps `--scenario` names beside the static scenarios
 
 
+def left_out(settings: Settings, steps: frozenset[str]) -> list[str]:
+    """What the command line left out of this run, for the report's "Not measured" list."""
+    lines = [
+        f"the {step} step: not asked for (`--scenario` names it)" for step in (STATEFUL, PROXY) if step not in steps
+    ]
+    if not settings.scaling_workers:
+        lines.append("scaling with `--workers N`: `--scaling-workers` is empty")
+    return lines
+
+
 class Harness:
     def __init__(
         self,
@@ -52,7 +62,7 @@ class Harness:
         self.say = say
         self.commands_run: list[str] = []
         self.gate_notes: list[str] = []
-        self.skipped: list[str] = []
+        self.skipped: list[str] = left_out(settings, steps)
 
     def launch(
         self,

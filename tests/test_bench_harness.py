@@ -9,6 +9,7 @@ import sys
 import time
 import warnings
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -18,6 +19,7 @@ from openapi_schema_validator import OAS30Validator
 from bench import stateful
 from bench.commands import mock_command, mock_proxy_command, mockoon_command, stateful_command
 from bench.gate import Answer, conformance_problems, judge, note_unchecked, shape_differences
+from bench.harness import PROXY, STATEFUL, left_out
 from bench.model import (
     CEILING,
     DIRECT,
@@ -325,6 +327,14 @@ def test_every_target_of_a_missing_step_is_listed_as_not_checked() -> None:
         "state-list (sqlite): req/s with 10,000 jobs vs with 100 (within 2×)",
         f"{PROXY_SCENARIO}: p99 added over going direct at 32 connections",
         f"{PROXY_SCENARIO}: req/s vs prism proxy at 32 connections",
+    ]
+
+
+def test_the_report_names_the_steps_the_command_line_left_out() -> None:
+    assert left_out(FULL, frozenset({STATEFUL, PROXY})) == []
+    assert left_out(replace(FULL, scaling_workers=()), frozenset({PROXY})) == [
+        "the stateful step: not asked for (`--scenario` names it)",
+        "scaling with `--workers N`: `--scaling-workers` is empty",
     ]
 
 
