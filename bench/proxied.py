@@ -9,21 +9,18 @@ import json
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bench.bench_run import BenchRun
 from bench.commands import ceiling_command, mock_proxy_command, prism_proxy_command
 from bench.gate import GateFailed
 from bench.model import DIRECT, Measurement
 from bench.scenarios import Scenario
 from bench.servers import RunningServer, request
 
-if TYPE_CHECKING:
-    from bench.harness import Harness
-
 PROXY_SCENARIO = "proxy-get-job"
 
 
-def proxy_runs(harness: "Harness", probe: Scenario, body_file: Path) -> list[Measurement]:
+def proxy_runs(harness: BenchRun, probe: Scenario, body_file: Path) -> list[Measurement]:
     settings = harness.settings
     expected = json.loads(body_file.read_bytes())
     with ExitStack() as stack:

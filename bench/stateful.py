@@ -14,17 +14,14 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
+from bench.bench_run import BenchRun
 from bench.commands import stateful_command
 from bench.gate import GateFailed, conformance_problems
 from bench.model import Measurement, store_label
 from bench.scenarios import Scenario, create_job_scenario, list_page_scenario, stateful_scenarios
 from bench.servers import RunningServer, request
 from tests.support.postgres_cluster import PostgresCluster, server_binaries
-
-if TYPE_CHECKING:
-    from bench.harness import Harness
 
 POSTGRES_URL_ENV = "BENCH_POSTGRES_URL"
 FILL_CONNECTIONS = 8
@@ -131,7 +128,7 @@ def reset(port: int) -> None:
         connection.close()
 
 
-def _measure_store(harness: "Harness", store: Store, growth: dict[str, float]) -> list[Measurement]:
+def _measure_store(harness: BenchRun, store: Store, growth: dict[str, float]) -> list[Measurement]:
     settings = harness.settings
     list_probe = list_page_scenario()
     command = stateful_command(store.label, list_probe.api, store.options, store.workers)
@@ -163,7 +160,7 @@ def _measure_store(harness: "Harness", store: Store, growth: dict[str, float]) -
     return measurements
 
 
-def stateful_runs(harness: "Harness") -> tuple[list[Measurement], dict[str, float]]:
+def stateful_runs(harness: BenchRun) -> tuple[list[Measurement], dict[str, float]]:
     """Every store in turn, each on its own server (quiet), pinned like the static servers."""
     growth: dict[str, float] = {}
     measurements: list[Measurement] = []
