@@ -48,6 +48,22 @@ def test_requests_go_on_as_sent_less_the_hop_by_hop_headers(
     assert answer.headers["x-end-to-end"] == "kept" and "keep-alive" not in answer.headers
 
 
+def test_a_request_leaves_with_the_headers_it_brought_and_no_client_defaults(
+    serve: Callable[[Any], ThreadedServer], proxy_to: Callable[..., Proxy]
+) -> None:
+    proxy = proxy_to(serve(echo_headers).url)
+    defaults = {"accept", "accept-encoding", "user-agent", "content-type"}
+    for name in defaults - {"content-type"}:
+        del proxy.client.headers[name]
+    bare = proxy.client.post("/v1/jobs", headers=FLATFILE, content=b"{}").json()["headers"]
+    own = {"Accept": "application/json", "Accept-Encoding": "identity", "User-Agent": "frontend/1.0"}
+    given = proxy.client.post("/v1/jobs", headers={**FLATFILE, **own, "Content-Type": "text/plain"}, content=b"{}")
+    assert defaults.isdisjoint(name for name, _ in bare)
+    assert [[name.lower(), value] for name, value in [*own.items(), ("Content-Type", "text/plain")]] == [
+        pair for pair in given.json()["headers"] if pair[0] in defaults
+    ]
+
+
 def test_the_proxy_keeps_no_cookies_between_callers(
     serve: Callable[[Any], ThreadedServer], proxy_to: Callable[..., Proxy]
 ) -> None:

@@ -44,6 +44,11 @@ class AsgiClient:
     def cookies(self) -> httpx.Cookies:
         return self._client.cookies
 
+    @property
+    def headers(self) -> httpx.Headers:
+        """What every request sends unless it says otherwise (httpx's Accept, Accept-Encoding, User-Agent)."""
+        return self._client.headers
+
     def run(self, awaitable: Any) -> Any:
         """Await something on this client's event loop (where the app's own connections live)."""
         return self._loop.run_until_complete(awaitable)
