@@ -1,9 +1,21 @@
-"""How each server of the benchmark is started: jobs-mock (static, stateful, proxy), Prism, Mockoon, Starlette."""
+"""How each server of the benchmark is started: jobs-mock (static, stateful, proxy), Prism, Mockoon, Starlette, the
+relay floor."""
 
 import sys
 from pathlib import Path
 
-from bench.model import CEILING, MOCK, MOCK_PROXY, MOCK_QUIET, MOCKOON, PRISM, PRISM_PROXY, ServerCommand, workers_label
+from bench.model import (
+    CEILING,
+    MOCK,
+    MOCK_PROXY,
+    MOCK_QUIET,
+    MOCKOON,
+    PRISM,
+    PRISM_PROXY,
+    RELAY_FLOOR,
+    ServerCommand,
+    workers_label,
+)
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 QUIET = ("--log-level", "warning")
@@ -49,29 +61,45 @@ def mockoon_command(mockoon_bin: Path, spec: Path) -> ServerCommand:
     )
 
 
+def _uvicorn(app: str, *options: str) -> tuple[str, ...]:
+    """uvicorn serving `app` as the mock is served: one worker, uvloop, httptools, no access log."""
+    return (
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        "1",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *options,
+    )
+
+
 def ceiling_command(body_file: Path, path: str, label: str = CEILING) -> ServerCommand:
     """A bare Starlette app answering ``path`` with the bytes of ``body_file``: the ceiling, and the proxies'
     upstream."""
     return ServerCommand(
         label,
-        (
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.ceiling:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--workers",
-            "1",
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ),
+        _uvicorn("bench.ceiling:app"),
         {"BENCH_CEILING_BODY": str(body_file), "BENCH_CEILING_PATH": path, "PYTHONPATH": str(REPO_DIR)},
+    )
+
+
+def relay_command(upstream: str) -> ServerCommand:
+    """The relay floor (`bench/relay.py`): the proxy's upstream client with nothing checked; like the proxy, it
+    leaves Date and Server to the upstream."""
+    return ServerCommand(
+        RELAY_FLOOR,
+        _uvicorn("bench.relay:app", "--no-server-header", "--no-date-header"),
+        {"BENCH_RELAY_UPSTREAM": upstream, "PYTHONPATH": str(REPO_DIR)},
     )

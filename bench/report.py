@@ -17,6 +17,7 @@ from bench.model import (
     MOCKOON,
     PRISM,
     PRISM_PROXY,
+    RELAY_FLOOR,
     SCALING_CONNECTIONS,
     Measurement,
     RunResult,
@@ -277,7 +278,7 @@ def proxy_table(summaries: list[Summary]) -> list[str]:
     direct = {s.connections: s for s in summaries if s.server == DIRECT}
     if not direct:
         return ["Not measured in this run."]
-    order = {DIRECT: 0, MOCK_PROXY: 1, PRISM_PROXY: 2}
+    order = {DIRECT: 0, MOCK_PROXY: 1, PRISM_PROXY: 2, RELAY_FLOOR: 3}
     rows = sorted(summaries, key=lambda s: (s.connections, order[s.server]))
     lines = [
         f"| conns | server | p99 added ms | × direct req/s | {FIGURE_COLUMNS}",
@@ -384,7 +385,8 @@ def markdown(
         "",
         "The upstream answers get-a-job with the mock's documented bytes; it shares wrk's core, in the direct "
         "runs too; the proxies run on the servers' core, both with their per-request logs off "
-        "(`--log-level warning`, `-v warn`).",
+        "(`--log-level warning`, `-v warn`). The relay floor (`bench/relay.py`) is the proxy's own upstream client "
+        "under uvicorn with nothing checked, counted or reported: what relaying alone costs with those parts.",
         "",
         *proxy_table(summarize(result.proxy)),
         "",
@@ -462,7 +464,7 @@ def chart(
     _bars(
         [proxy_axes],
         ["get-job"] if routed else [],
-        [DIRECT, MOCK_PROXY, PRISM_PROXY],
+        [DIRECT, MOCK_PROXY, PRISM_PROXY, RELAY_FLOOR],
         lambda name, server: routed.get((name, server)),
     )
     proxy_axes.set_title(f"proxy in front of a bare Starlette upstream, {connections} connections")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from bench import stateful
-from bench.commands import mock_command, mock_proxy_command, mockoon_command, stateful_command
+from bench.commands import mock_command, mock_proxy_command, mockoon_command, relay_command, stateful_command
 from bench.gate import Answer, conformance_problems, judge, note_unchecked, shape_differences
 from bench.harness import PROXY, STATEFUL, left_out
 from bench.model import (
@@ -30,6 +31,7 @@ from bench.model import (
     MOCKOON,
     PRISM,
     PRISM_PROXY,
+    RELAY_FLOOR,
     Measurement,
     RunResult,
     ServerCommand,
@@ -53,6 +55,8 @@ from bench.servers import RunningServer
 from bench.spec import first_request_example, load_spec
 from bench.tools import BENCH_DIR
 from bench.wrk import RESULT_MARKER, LoadResult, lua_script, lua_string, parse_result
+from tests.support.servers import AsgiClient
+from tests.support.stub_server import stub_server
 
 SCENARIOS = {scenario.name: scenario for scenario in all_scenarios()}
 
@@ -365,6 +369,7 @@ def test_proxy_targets_and_table_measure_each_proxy_against_going_direct() -> No
         _measurement(PROXY_SCENARIO, DIRECT, 12_000, 2000),
         _measurement(PROXY_SCENARIO, MOCK_PROXY, 6000, 3500),
         _measurement(PROXY_SCENARIO, PRISM_PROXY, 1000, 30_000),
+        _measurement(PROXY_SCENARIO, RELAY_FLOOR, 9000, 2500),
     ]
     result = _result(STATIC_RUNS, proxy=proxy, served_by={MOCKOON: ["get-job"]})
     targets = evaluate_targets(result, summarize(STATIC_RUNS), [SCENARIOS["get-job"]], [], summarize(proxy))
@@ -382,6 +387,7 @@ def test_proxy_targets_and_table_measure_each_proxy_against_going_direct() -> No
     assert rows[2].startswith("| 32 | direct | — | 1.00 | 12,000 |")
     assert rows[3].startswith("| 32 | jobs-mock proxy | +1.50 | 0.50 | 6,000 |")
     assert rows[4].startswith("| 32 | prism proxy | +28.00 | 0.08 | 1,000 |")
+    assert rows[5].startswith("| 32 | relay floor | +0.50 | 0.75 | 9,000 |")
     assert proxy_table([]) == ["Not measured in this run."]
 
 
@@ -497,6 +503,25 @@ def test_jobs_mock_runs_at_both_log_levels_and_the_peers_get_their_documented_fl
         "--port",
     )
     assert "--upstream" in mock_proxy_command("flatfile", "http://127.0.0.1:9").argv
+    assert relay_command("http://127.0.0.1:9").env == {
+        "BENCH_RELAY_UPSTREAM": "http://127.0.0.1:9",
+        "PYTHONPATH": str(BENCH_DIR.parent),
+    }
+
+
+def test_the_relay_floor_passes_the_upstreams_answer_on_as_it_came(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = b'{"data": {"id": "us_jb_1"}}'
+    with stub_server(lambda method, path: (200, body) if path == "/v1/jobs/us_jb_1?a=1" else (404, b"{}")) as stub:
+        monkeypatch.setenv("BENCH_RELAY_UPSTREAM", stub.origin)
+        relay = importlib.reload(importlib.import_module("bench.relay"))
+        client = AsgiClient(relay.app)
+        try:
+            answer = client.get("/v1/jobs/us_jb_1?a=1", headers={"Authorization": "Bearer t"})
+            client.run(relay.UPSTREAM.close())
+        finally:
+            client.close()
+    assert (answer.status_code, answer.content, answer.headers["content-type"]) == (200, body, "application/json")
+    assert [path for _, _, path in stub.arrivals] == ["/v1/jobs/us_jb_1?a=1"]
 
 
 def test_the_lock_pins_the_peers_of_the_issue() -> None:

@@ -1,0 +1,42 @@
+"""The relay floor: the proxy's own upstream client under uvicorn, with nothing checked, counted or reported.
+
+What `jobs-mock proxy` costs at the least with the parts it is built from; its row in the proxy step shows how much
+of the proxy's overhead is checking the traffic and how much is relaying it at all. Served like the mock:
+``BENCH_RELAY_UPSTREAM=<url> uvicorn bench.relay:app``.
+"""
+
+import os
+
+from starlette.types import Message, Receive, Scope, Send
+
+from mock_server.proxy.upstream import Upstream, UpstreamTrouble
+from mock_server.serving import settle_collector
+from mock_server.wire import Reply, Request, send_reply
+
+UPSTREAM = Upstream(os.environ["BENCH_RELAY_UPSTREAM"], timeout=30)
+settle_collector()  # the proxy's collector settings
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    message: Message = {"more_body": True}
+    while message.get("more_body", False):
+        message = await receive()
+        chunks.append(message.get("body", b""))
+    return b"".join(chunks)
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await UPSTREAM.close()
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    request = Request.of(scope)
+    try:
+        answer = await UPSTREAM.send(request.method, request.target, scope["headers"], await _body(receive))
+    except UpstreamTrouble as trouble:
+        await send_reply(send, Reply(trouble.status, trouble.message.encode(), []))
+        return
+    await send_reply(send, Reply(answer.status, answer.body, answer.headers))
