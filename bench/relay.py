@@ -14,7 +14,6 @@ from mock_server.serving import settle_collector
 from mock_server.wire import Reply, Request, send_reply
 
 UPSTREAM = Upstream(os.environ["BENCH_RELAY_UPSTREAM"], timeout=30)
-settle_collector()  # the proxy's collector settings
 
 
 async def _body(receive: Receive) -> bytes:
@@ -26,12 +25,18 @@ async def _body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
+async def _lifespan(receive: Receive, send: Send) -> None:
+    await receive()  # lifespan.startup
+    settle_collector()  # the proxy's collector settings, once the app is up
+    await send({"type": "lifespan.startup.complete"})
+    await receive()  # lifespan.shutdown
+    await UPSTREAM.close()
+    await send({"type": "lifespan.shutdown.complete"})
+
+
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
-        while (await receive())["type"] != "lifespan.shutdown":
-            await send({"type": "lifespan.startup.complete"})
-        await UPSTREAM.close()
-        await send({"type": "lifespan.shutdown.complete"})
+        await _lifespan(receive, send)
         return
     request = Request.of(scope)
     try:
