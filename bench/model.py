@@ -10,6 +10,7 @@ MOCK, MOCK_QUIET = "jobs-mock", "jobs-mock quiet"
 PRISM, MOCKOON, CEILING = "prism", "mockoon", "starlette"
 # The proxy scenario: the upstream alone, then each proxy in front of it, and the relay floor (bench/relay.py).
 DIRECT, MOCK_PROXY, PRISM_PROXY, RELAY_FLOOR = "direct", "jobs-mock proxy", "prism proxy", "relay floor"
+PROXY_SERVERS = (DIRECT, MOCK_PROXY, PRISM_PROXY, RELAY_FLOOR)  # in the order the report shows them
 SCALING_CONNECTIONS = 32
 
 
@@ -78,7 +79,7 @@ class RunResult:
     scaling: list[Measurement] = field(default_factory=list)  # server label `jobs-mock --workers N`
     stateful: list[Measurement] = field(default_factory=list)  # server label: `store_label`
     rss_growth_mb: dict[str, float] = field(default_factory=dict)  # store label → MiB per 10,000 jobs
-    proxy: list[Measurement] = field(default_factory=list)  # DIRECT, MOCK_PROXY, PRISM_PROXY, RELAY_FLOOR
+    proxy: list[Measurement] = field(default_factory=list)  # server label: one of PROXY_SERVERS
     skipped: list[str] = field(default_factory=list)  # what this run could not measure, and why
     # Scenarios each peer serves (answers with the expected status); jobs-mock serves them all.
     served_by: dict[str, list[str]] = field(default_factory=dict)

@@ -7,22 +7,15 @@ of the proxy's overhead is checking the traffic and how much is relaying it at a
 
 import os
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from mock_server.proxy.upstream import Upstream, UpstreamTrouble
 from mock_server.serving import settle_collector
+from mock_server.settings import Limits
 from mock_server.wire import Reply, Request, send_reply
 
 UPSTREAM = Upstream(os.environ["BENCH_RELAY_UPSTREAM"], timeout=30)
-
-
-async def _body(receive: Receive) -> bytes:
-    chunks = []
-    message: Message = {"more_body": True}
-    while message.get("more_body", False):
-        message = await receive()
-        chunks.append(message.get("body", b""))
-    return b"".join(chunks)
+LIMITS = Limits()  # the proxy's defaults
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -39,8 +32,9 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await _lifespan(receive, send)
         return
     request = Request.of(scope)
+    body = await request.read_body(receive, LIMITS.max_body_bytes, LIMITS.body_timeout)
     try:
-        answer = await UPSTREAM.send(request.method, request.target, scope["headers"], await _body(receive))
+        answer = await UPSTREAM.send(request.method, request.target, scope["headers"], body)
     except UpstreamTrouble as trouble:
         await send_reply(send, Reply(trouble.status, trouble.message.encode(), []))
         return

@@ -17,7 +17,7 @@ from bench.model import (
     MOCKOON,
     PRISM,
     PRISM_PROXY,
-    RELAY_FLOOR,
+    PROXY_SERVERS,
     SCALING_CONNECTIONS,
     Measurement,
     RunResult,
@@ -278,8 +278,7 @@ def proxy_table(summaries: list[Summary]) -> list[str]:
     direct = {s.connections: s for s in summaries if s.server == DIRECT}
     if not direct:
         return ["Not measured in this run."]
-    order = {DIRECT: 0, MOCK_PROXY: 1, PRISM_PROXY: 2, RELAY_FLOOR: 3}
-    rows = sorted(summaries, key=lambda s: (s.connections, order[s.server]))
+    rows = sorted(summaries, key=lambda s: (s.connections, PROXY_SERVERS.index(s.server)))
     lines = [
         f"| conns | server | p99 added ms | × direct req/s | {FIGURE_COLUMNS}",
         f"|---:|---|---:|---:|{FIGURE_ALIGN}",
@@ -464,7 +463,7 @@ def chart(
     _bars(
         [proxy_axes],
         ["get-job"] if routed else [],
-        [DIRECT, MOCK_PROXY, PRISM_PROXY, RELAY_FLOOR],
+        list(PROXY_SERVERS),
         lambda name, server: routed.get((name, server)),
     )
     proxy_axes.set_title(f"proxy in front of a bare Starlette upstream, {connections} connections")
